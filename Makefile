@@ -1,0 +1,91 @@
+# okaeri - one plain Makefile.
+#
+#   make                 build ./okaeri
+#   make run             install missing packages, build, load demo data if needed, start
+#   make test            install missing packages, unit + CLI tests (sanitized build too)
+#   make bench           performance benchmarks, results in bench/results/
+#   make lint            clang-format check + cppcheck
+#   make SANITIZE=1      ASan+UBSan build in build/san/ (binary build/san/okaeri)
+#
+# Sources are found by wildcard: a new src/<layer>/<module>.c is built into libokaeri.a, a new
+# tests/unit/<layer>/test_<module>.c becomes a cmocka test program.
+
+CC      ?= cc
+PKGS    := sqlite3 jansson libzip expat xlsxwriter nlopt libutf8proc
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+               -Wformat=2 -Wvla -fno-strict-aliasing -Isrc $(PKG_CFLAGS)
+LDLIBS  := $(PKG_LIBS) -lm -lpthread
+
+ifeq ($(SANITIZE),1)
+BUILD   := build/san
+CFLAGS  := $(CFLAGS_BASE) -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+           -fno-sanitize-recover=undefined
+LDFLAGS := -fsanitize=address,undefined
+BIN     := $(BUILD)/okaeri
+else
+BUILD   := build/rel
+CFLAGS  := $(CFLAGS_BASE) -O2 -g
+LDFLAGS :=
+BIN     := okaeri
+endif
+
+SRCS      := $(shell find src -name '*.c' -not -path 'src/cli/main.c' | sort)
+OBJS      := $(SRCS:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ  := $(BUILD)/obj/src/cli/main.o
+LIB       := $(BUILD)/libokaeri.a
+UNIT_SRCS := $(shell find tests/unit -name 'test_*.c' 2>/dev/null | sort)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(BUILD)/%)
+TEST_SUPPORT := $(wildcard tests/unit/support/*.c)
+
+SHARED_DATA ?= $(abspath ../shared/data)
+export OKAERI_SHARED_DATA := $(SHARED_DATA)
+
+.PHONY: all run test test-unit test-cli bench lint fuzz clean deps
+all: $(BIN)
+
+$(BIN): $(MAIN_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(LIB): $(OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(TEST_SUPPORT) $(LIB) \
+	    $(shell pkg-config --libs cmocka) $(LDLIBS)
+
+deps:
+	@scripts/install-deps
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@scripts/run-demo
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory SANITIZE=1 all test-build
+	@tests/run-all build/san ./okaeri
+
+test-build: $(UNIT_BINS) $(BIN)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@bench/run
+
+lint:
+	@clang-format --dry-run --Werror $$(find src tests -name '*.[ch]')
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
+	    --suppress=missingIncludeSystem -Isrc src
+
+clean:
+	rm -rf build okaeri
+
+-include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d)

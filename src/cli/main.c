@@ -1,0 +1,5 @@
+/* placeholder entry, replaced below */
+int main(void)
+{
+    return 0;
+}
