@@ -62,6 +62,13 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(TEST_SUPPORT) $(LIB) \
 	    $(shell pkg-config --libs cmocka) $(LDLIBS)
 
+# Bench programs: bench/<name>.c linked against the library, built into $(BUILD)/bench/<name>.
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
 deps:
 	@scripts/install-deps
 
@@ -77,7 +84,7 @@ test: deps
 test-build: $(UNIT_BINS) $(BIN)
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@bench/run
 
 lint:
