@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/banned.h"
@@ -116,7 +117,14 @@ void json_out_double(struct buf *b, double v)
         buf_puts(b, "null");
         return;
     }
-    buf_printf(b, "%.17g", v);
+    /* Shortest of %.15g / %.17g that reads back exactly, so 0.1 prints as 0.1. */
+    {
+        char tmp[32];
+        snprintf(tmp, sizeof(tmp), "%.15g", v);
+        if (strtod(tmp, NULL) != v)
+            snprintf(tmp, sizeof(tmp), "%.17g", v);
+        buf_puts(b, tmp);
+    }
 }
 
 void json_out_field_string(struct buf *b, int *first, const char *key, const char *value)
