@@ -44,7 +44,11 @@ static char *parse_all(const char *text, size_t len, size_t block, char delim, l
     io_source_release(&src);
     if (nrec)
         *nrec = n;
-    return buf_detach(&out, NULL);
+    {
+        char *res = buf_detach(&out, NULL);
+        buf_release(&out); /* buf_detach re-initialises the buffer */
+        return res;
+    }
 }
 
 static void check(const char *text, char delim, const char *expect)
