@@ -82,6 +82,7 @@ int store_customer_validate(struct customer *c, struct ok_err *err)
                           c->phone);
             goto out;
         }
+        customer_set(&c->phone, b.data);
     }
     if (c->postal_code) {
         buf_reset(&b);
