@@ -175,6 +175,27 @@ static double bg_row_ll(const double *v, int mbg, const struct clv_row *row,
 
 /* ---- Pareto/NBD ----------------------------------------------------------------------------- */
 
+/* log 2F1(a, b; a+1; z) for a, b > 0, 0 <= z < 1: the likelihood's hot spot. By Euler (A&S
+ * 15.3.3) it is (1-z)^(1-b) 2F1(1, a+1-b; a+1; z), whose terms are positive with ratio
+ * (a+1-b+k)/(a+1+k) z < z, so the sum is stable and cheap; near z = 1 the general routine takes
+ * over. */
+static double pnbd_log_f(double a, double b, double z)
+{
+    if (z > 0.9) {
+        int sg;
+        double l = clv_hyp2f1_log(a, b, a + 1.0, z, &sg);
+        return sg > 0 ? l : NAN;
+    }
+    double c = a + 1.0 - b, term = 1.0, sum = 1.0;
+    for (int k = 0; k < 2000; k++) {
+        term *= (c + k) / (a + 1.0 + k) * z;
+        sum += term;
+        if (term <= 1e-17 * sum)
+            break;
+    }
+    return (1.0 - b) * log1p(-z) + log(sum);
+}
+
 /* log of A0 (Fader & Hardie 2005 note 008 eq. 5 / FHL 2005 appendix):
  *   A0 = F(r+s+x, p; r+s+x+1; |alpha-beta|/(m+t_x)) / (m+t_x)^(r+s+x) - (same at T),
  * m = max(alpha, beta), p = s+1 if alpha >= beta else r+x. -inf when t_x = T. */
@@ -187,10 +208,9 @@ static double pnbd_log_a0(const double *v, double x, double t_x, double T)
     double p = alpha >= beta ? s + 1.0 : r + x;
     double d = fabs(alpha - beta);
     double rsx = r + s + x;
-    int s1, s2;
-    double l1 = clv_hyp2f1_log(rsx, p, rsx + 1.0, d / (m + t_x), &s1) - rsx * log(m + t_x);
-    double l2 = clv_hyp2f1_log(rsx, p, rsx + 1.0, d / (m + T), &s2) - rsx * log(m + T);
-    if (s1 <= 0 || s2 <= 0 || isnan(l1) || isnan(l2))
+    double l1 = pnbd_log_f(rsx, p, d / (m + t_x)) - rsx * log(m + t_x);
+    double l2 = pnbd_log_f(rsx, p, d / (m + T)) - rsx * log(m + T);
+    if (isnan(l1) || isnan(l2))
         return NAN;
     if (l2 >= l1)
         return -INFINITY; /* rounding: the integral from t_x to T is below resolution */
