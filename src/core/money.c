@@ -102,9 +102,11 @@ int money_parse(const char *s, size_t n, int scale, int64_t *minor, struct ok_er
     while (i < n) {
         size_t j = i;
         int32_t cp = text_fullwidth_to_ascii(text_utf8_next(s, n, &j));
-        if (cp == '(' && !paren && !sign_seen && !sym_seen) {
+        if ((cp == '(' && sign_seen) || ((is_minus(cp) || cp == '+') && paren)) {
+            return bad(s0, n0, scale, err, "use either parentheses or a minus sign, not both");
+        } else if (cp == '(' && !paren && !sym_seen) {
             paren = 1;
-        } else if ((is_minus(cp) || cp == '+') && !sign_seen && !paren) {
+        } else if ((is_minus(cp) || cp == '+') && !sign_seen) {
             sign_seen = 1;
             neg = cp != '+';
         } else if (is_currency_sign(cp) && !sym_seen) {
