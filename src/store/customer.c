@@ -443,6 +443,33 @@ out:
     return rc;
 }
 
+/* A search that looks like (part of) a phone number -- digits with dashes, spaces, brackets,
+ * full-width or not -- as the digits to match the start of the normalised phone with. */
+static int phone_search_digits(struct buf *out, const char *search)
+{
+    struct buf nfkc;
+    size_t i, digits = 0;
+    int rc = 0;
+    buf_init(&nfkc, 0);
+    text_nfkc(&nfkc, search, strlen(search));
+    for (i = 0; i < nfkc.len; i++) {
+        char ch = nfkc.data[i];
+        if (ch >= '0' && ch <= '9') {
+            buf_putc(out, ch);
+            digits++;
+        } else if (!strchr(" -()+", ch)) {
+            rc = -1;
+            break;
+        }
+    }
+    buf_release(&nfkc);
+    if (rc < 0 || digits < 3) {
+        buf_reset(out);
+        return -1;
+    }
+    return 0;
+}
+
 int store_customer_list(struct db *db, const struct customer_query *q,
                         int (*fn)(void *ctx, const struct customer *c), void *ctx,
                         struct ok_err *err)
@@ -477,7 +504,7 @@ int store_customer_list(struct db *db, const struct customer_query *q,
         db_bind_text(st, idx++, like.data, like.len);
         db_bind_text(st, idx++, like.data, like.len);
         db_bind_text(st, idx++, like.data, like.len);
-        if (text_phone_normalize(&phone, q->search, strlen(q->search)) == 0) {
+        if (phone_search_digits(&phone, q->search) == 0) {
             buf_putc(&phone, '%');
             db_bind_text(st, idx++, phone.data, phone.len);
         } else {
