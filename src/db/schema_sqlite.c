@@ -19,7 +19,8 @@ static const char schema_v1[] =
     "INSERT INTO okaeri_meta(key, value) VALUES ('application', 'okaeri'),"
     "  ('schema_version', '0');"
 
-    /* Settings: key/value, defaults inserted here, validated by the layer that reads them. */
+    /* Settings: key/value. Only business-wide basics are inserted here; analytics thresholds
+     * have their defaults in code (analytics/settings.c) and rows here override them. */
     "CREATE TABLE settings ("
     "  key TEXT PRIMARY KEY,"
     "  value TEXT NOT NULL,"
@@ -28,17 +29,6 @@ static const char schema_v1[] =
     "  ('company_name', 'okaeri'),"
     "  ('currency', 'JPY'),"
     "  ('time_zone', 'Asia/Tokyo'),"
-    "  ('state.rule', 'fixed'),"
-    "  ('state.active_days', '90'),"
-    "  ('state.sleeping_days', '365'),"
-    "  ('state.rhythm_k', '3'),"
-    "  ('state.rhythm_floor_days', '60'),"
-    "  ('state.palive_sleeping', '0.5'),"
-    "  ('state.palive_dead', '0.1'),"
-    "  ('state.lost_counts_as_customer', '0'),"
-    "  ('lifecycle.loyal_orders', '4'),"
-    "  ('lifecycle.loyal_revenue', '50000'),"
-    "  ('lifecycle.window_days', '365'),"
     "  ('locale', 'ja');"
 
     "CREATE TABLE users ("
