@@ -20,7 +20,7 @@ static const struct cli_command commands[] = {
     {"customer", "add, show, list and edit customers", cmd_customer},
     {"order", "add and list order lines", cmd_order},
     {"deal", "add deals, win or lose them with a reason", cmd_deal},
-//REPORT
+    {"report", "retention reports (summary, ...)", cmd_report},
 };
 
 static void usage(FILE *out)

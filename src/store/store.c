@@ -145,3 +145,22 @@ int store_list_code(struct db *db, const char *list, int64_t id, struct buf *out
     db_stmt_free(&st);
     return rc < 0 ? -1 : 0;
 }
+
+int store_settings_each(struct db *db,
+                        int (*fn)(void *ctx, const char *key, const char *value,
+                                  struct ok_err *err),
+                        void *ctx, struct ok_err *err)
+{
+    struct db_stmt *st = db_prepare(db, "SELECT key, value FROM settings ORDER BY key", err);
+    int rc;
+    if (!st)
+        return -1;
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        if (fn(ctx, db_column_text(st, 0), db_column_text(st, 1), err) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    db_stmt_free(&st);
+    return rc < 0 ? -1 : 0;
+}

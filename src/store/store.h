@@ -45,4 +45,11 @@ int store_list_code(struct db *db, const char *list, int64_t id, struct buf *out
  * -1 error. For small lookups by code. */
 int64_t store_lookup_id(struct db *db, const char *sql, const char *param, struct ok_err *err);
 
+/* Calls fn(key, value) for every row of the settings table, in key order; fn returns 0 to go
+ * on or -1 (with err) to stop with an error. */
+int store_settings_each(struct db *db,
+                        int (*fn)(void *ctx, const char *key, const char *value,
+                                  struct ok_err *err),
+                        void *ctx, struct ok_err *err);
+
 #endif

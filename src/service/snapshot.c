@@ -1,0 +1,265 @@
+/*
+ * snapshot.c - loading the ledger snapshot and the analytics settings from the store.
+ */
+#include "service/snapshot.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/date.h"
+#include "core/mem.h"
+#include "core/money.h"
+#include "store/history.h"
+#include "store/store.h"
+#include "core/banned.h"
+
+static int apply_setting(void *ctx, const char *key, const char *value, struct ok_err *err)
+{
+    struct snapshot *s = ctx;
+    if (!strcmp(key, "currency")) {
+        const struct currency *c = currency_find(value);
+        if (!c)
+            return ok_err_set(err, OK_ERR_INVALID,
+                              "setting currency = '%s' is not a known currency (JPY, USD, EUR, "
+                              "GBP)",
+                              value);
+        snprintf(s->currency, sizeof(s->currency), "%s", c->code);
+        s->money_decimals = c->scale;
+        return 0;
+    }
+    if (!strcmp(key, "time_zone")) {
+        int32_t offset;
+        if (date_tz_offset(value, date_now_unix(), &offset, err) < 0) {
+            ok_err_prefix(err, "setting time_zone");
+            return -1;
+        }
+        snprintf(s->time_zone, sizeof(s->time_zone), "%s", value);
+        return 0;
+    }
+    if (!strncmp(key, "state.", 6) || !strncmp(key, "lifecycle.", 10) ||
+        !strncmp(key, "rfm.", 4)) {
+        if (analytics_settings_set(&s->settings, key, value, err) < 0) {
+            ok_err_prefix(err, "setting %s", key);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int snapshot_load_settings(struct db *db, struct snapshot *s, struct ok_err *err)
+{
+    memset(s, 0, sizeof(*s));
+    analytics_settings_default(&s->settings);
+    snprintf(s->currency, sizeof(s->currency), "JPY");
+    snprintf(s->time_zone, sizeof(s->time_zone), "Asia/Tokyo");
+    if (store_settings_each(db, apply_setting, s, err) < 0)
+        return -1;
+    if (analytics_settings_validate(&s->settings, err) < 0) {
+        ok_err_prefix(err, "settings");
+        return -1;
+    }
+    return 0;
+}
+
+/* Loading state: the builder, interned source names, and deal id -> index. */
+struct loader {
+    struct snapshot *s;
+    struct ledger_builder b;
+    int64_t *deal_ids; /* in the order added (ascending ids) */
+    size_t ndeals, deals_alloc;
+};
+
+static int32_t intern_source(struct snapshot *s, const char *name)
+{
+    int32_t i;
+    if (!*name)
+        return LEDGER_NONE;
+    for (i = 0; i < s->nsources; i++)
+        if (!strcmp(s->sources[i], name))
+            return i;
+    s->sources = xrealloc(s->sources, sizeof(char *) * (size_t)(s->nsources + 1));
+    s->sources[s->nsources] = xstrdup(name);
+    return s->nsources++;
+}
+
+static int32_t id32(int64_t id)
+{
+    return id > 0 && id <= INT32_MAX ? (int32_t)id : LEDGER_NONE;
+}
+
+static int32_t day_or_none(int32_t day)
+{
+    return day == HISTORY_NO_DAY ? LEDGER_NO_DAY : day;
+}
+
+static int on_customer(void *ctx, const struct history_customer *c, struct ok_err *err)
+{
+    struct loader *ld = ctx;
+    struct ledger_customer_in in;
+    in.id = c->id;
+    in.created_day = day_or_none(c->created_day);
+    in.owner_id = c->owner_id > 0 ? c->owner_id : LEDGER_NONE;
+    in.source_id = intern_source(ld->s, c->source);
+    in.referred_by = c->referred_by > 0 ? c->referred_by : LEDGER_NONE;
+    in.cause_id = id32(c->cause_id);
+    in.flags = c->owner_id > 0 ? 0 : LEDGER_CUST_TEAM;
+    return ledger_builder_add_customer(&ld->b, &in, err) < 0 ? -1 : 0;
+}
+
+static int on_line(void *ctx, const struct history_line *l, struct ok_err *err)
+{
+    struct loader *ld = ctx;
+    if (l->day == HISTORY_NO_DAY)
+        return ok_err_set(err, OK_ERR_INVALID, "an order line of customer %lld has no valid date",
+                          (long long)l->customer_id);
+    return ledger_builder_add_line(&ld->b, l->customer_id, l->day, l->amount, l->order_key,
+                                   (uint32_t)(l->product_id > 0 ? l->product_id : 0), err);
+}
+
+static int deal_kind_of(const char *kind)
+{
+    static const char *const kinds[] = {"new", "renewal", "upsell", "cross_sell", "referral"};
+    int i;
+    for (i = 0; i < 5; i++)
+        if (!strcmp(kind, kinds[i]))
+            return i;
+    return -1;
+}
+
+static int on_deal(void *ctx, const struct history_deal *d, struct ok_err *err)
+{
+    struct loader *ld = ctx;
+    struct ledger_deal in;
+    int kind = deal_kind_of(d->kind);
+    memset(&in, 0, sizeof(in));
+    if (kind < 0)
+        return ok_err_set(err, OK_ERR_INVALID, "deal %lld has an unknown kind '%s'",
+                          (long long)d->id, d->kind);
+    in.kind = (uint8_t)kind;
+    in.stage = !strcmp(d->stage, "won") ? DEAL_WON : !strcmp(d->stage, "lost") ? DEAL_LOST
+                                                                                 : DEAL_OPEN;
+    in.opened_day = day_or_none(d->opened_day);
+    in.closed_day = day_or_none(d->closed_day);
+    in.amount = d->amount;
+    in.lost_reason = id32(d->lost_reason_id);
+    in.trigger_id = id32(d->trigger_id);
+    in.product = id32(d->product_id);
+    if (ledger_builder_add_deal(&ld->b, d->customer_id, &in, err) < 0)
+        return -1;
+    ld->deal_ids = xgrow(ld->deal_ids, &ld->deals_alloc, ld->ndeals + 1, sizeof(int64_t));
+    ld->deal_ids[ld->ndeals++] = d->id;
+    return 0;
+}
+
+static int on_contract(void *ctx, const struct history_contract *k, struct ok_err *err)
+{
+    struct loader *ld = ctx;
+    struct ledger_contract in;
+    memset(&in, 0, sizeof(in));
+    in.product = id32(k->product_id);
+    in.start_day = day_or_none(k->start_day);
+    in.end_day = day_or_none(k->end_day);
+    in.amount = k->amount;
+    in.id = k->id;
+    in.renewed_from = k->renewed_from > 0 ? k->renewed_from : LEDGER_NONE;
+    in.end_reason = id32(k->end_reason_id);
+    in.renewed_by = LEDGER_NONE;
+    return ledger_builder_add_contract(&ld->b, k->customer_id, &in, err) < 0 ? -1 : 0;
+}
+
+/* Deal ids arrive ascending, so the index of an id is found by binary search. */
+static int32_t deal_index(const struct loader *ld, int64_t id)
+{
+    size_t lo = 0, hi = ld->ndeals;
+    if (id <= 0)
+        return LEDGER_NONE;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ld->deal_ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ld->ndeals && ld->deal_ids[lo] == id ? (int32_t)lo : LEDGER_NONE;
+}
+
+static int on_referral(void *ctx, const struct history_referral *r, struct ok_err *err)
+{
+    struct loader *ld = ctx;
+    return ledger_builder_add_referral(&ld->b, r->referrer_id,
+                                       r->referred_id > 0 ? r->referred_id : LEDGER_NONE,
+                                       day_or_none(r->day), id32(r->trigger_id),
+                                       deal_index(ld, r->deal_id), err) < 0
+               ? -1
+               : 0;
+}
+
+/* Feedback kinds as small integers, in the order of the schema's CHECK list. */
+static int32_t feedback_kind_of(const char *kind)
+{
+    static const char *const kinds[] = {"need", "complaint", "idea", "testimonial",
+                                        "satisfaction"};
+    int32_t i;
+    for (i = 0; i < 5; i++)
+        if (!strcmp(kind, kinds[i]))
+            return i;
+    return LEDGER_NONE;
+}
+
+static int on_feedback(void *ctx, const struct history_feedback *f, struct ok_err *err)
+{
+    struct loader *ld = ctx;
+    return ledger_builder_add_feedback(&ld->b, f->customer_id, feedback_kind_of(f->kind),
+                                       f->score, day_or_none(f->day), err) < 0
+               ? -1
+               : 0;
+}
+
+int snapshot_load(struct db *db, struct snapshot *s, struct ok_err *err)
+{
+    struct loader ld;
+    struct history_sink sink = {
+        .ctx = &ld,
+        .customer = on_customer,
+        .line = on_line,
+        .deal = on_deal,
+        .contract = on_contract,
+        .referral = on_referral,
+        .feedback = on_feedback,
+    };
+    if (snapshot_load_settings(db, s, err) < 0)
+        return -1;
+    memset(&ld, 0, sizeof(ld));
+    ld.s = s;
+    ledger_builder_init(&ld.b, s->money_decimals);
+    if (store_history_scan(db, &sink, err) < 0) {
+        ledger_builder_release(&ld.b);
+        free(ld.deal_ids);
+        snapshot_release(s);
+        return -1;
+    }
+    free(ld.deal_ids);
+    s->ledger = ledger_builder_finish(&ld.b, err);
+    if (!s->ledger) {
+        snapshot_release(s);
+        return -1;
+    }
+    return 0;
+}
+
+void snapshot_release(struct snapshot *s)
+{
+    int32_t i;
+    ledger_free(&s->ledger);
+    for (i = 0; i < s->nsources; i++)
+        free(s->sources[i]);
+    free(s->sources);
+    s->sources = NULL;
+    s->nsources = 0;
+}
+
+int32_t snapshot_today(const struct snapshot *s)
+{
+    return date_today(s->time_zone);
+}

@@ -1,0 +1,18 @@
+/*
+ * summary.h - the one-screen summary of a customer base: how many customers are in each
+ * inventory state (prospect, active, sleeping, dead, lost) and lifecycle stage as of a date.
+ */
+#ifndef OK_SERVICE_SUMMARY_H
+#define OK_SERVICE_SUMMARY_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/table.h"
+#include "service/snapshot.h"
+
+/* Builds the summary table (columns: section, name, label_ja, customers, share, revenue) of the
+ * snapshot as of as_of. Returns NULL with err on invalid settings. Caller frees the table. */
+struct table *summary_report(const struct snapshot *s, int32_t as_of, struct ok_err *err);
+
+#endif
