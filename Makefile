@@ -11,7 +11,7 @@
 # tests/unit/<layer>/test_<module>.c becomes a cmocka test program.
 
 CC      ?= cc
-PKGS    := sqlite3 jansson libzip expat xlsxwriter nlopt libutf8proc
+PKGS    := sqlite3 jansson libzip expat xlsxwriter nlopt libutf8proc libmicrohttpd libsodium libpq libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
