@@ -153,6 +153,8 @@ int clv_data_compress(struct clv_data *out, enum clv_key key, const double *x, c
     }
     rc = 0;
 out:
+    if (rc < 0)
+        out->n = 0;
     free(slots);
     return rc;
 }

@@ -53,7 +53,8 @@ int clv_summary_check(double x, double t_x, double T, double m, struct ok_err *e
  * NULL (then 0). With CLV_KEY_SPEND only customers with x > 0 and m > 0 are kept and T, t_x are
  * ignored (set to 0). If row_of is not NULL it receives, per customer, the index of its row in
  * out (CLV_NO_ROW for customers left out). out must be initialised; it is emptied first.
- * Returns -1 with err filled (err->input_line = 1-based customer index) on an invalid summary. */
+ * Returns -1 with err filled (err->input_line = 1-based customer index) on an invalid summary;
+ * out is then empty. */
 int clv_data_compress(struct clv_data *out, enum clv_key key, const double *x, const double *t_x,
                       const double *T, const double *m, size_t n, uint32_t *row_of,
                       struct ok_err *err);
