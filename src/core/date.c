@@ -356,6 +356,57 @@ static int lex_weekday(const struct reader *r, size_t *i, int32_t *w)
     return 0;
 }
 
+/* Reads the kanji tokens: era names (明治 or 明, ㍾ ...), 元, 年月日, 時分秒, 午前/午後. The
+ * second character of a two-character name is consumed when present. Leaves tk->type T_END for
+ * anything else. */
+static void lex_kanji(int32_t cp, const char *s, size_t n, size_t *i, struct tok *tk)
+{
+    static const struct {
+        int32_t first, second;
+        unsigned char type;
+        int val;
+    } kw[] = {
+        {0x660E, 0x6CBB, T_ERA, 0}, /* 明治 */
+        {0x5927, 0x6B63, T_ERA, 1}, /* 大正 */
+        {0x662D, 0x548C, T_ERA, 2}, /* 昭和 */
+        {0x5E73, 0x6210, T_ERA, 3}, /* 平成 */
+        {0x4EE4, 0x548C, T_ERA, 4}, /* 令和 */
+        {0x337E, 0, T_ERA, 0},      /* ㍾ */
+        {0x337D, 0, T_ERA, 1},      /* ㍽ */
+        {0x337C, 0, T_ERA, 2},      /* ㍼ */
+        {0x337B, 0, T_ERA, 3},      /* ㍻ */
+        {0x32FF, 0, T_ERA, 4},      /* ㋿ */
+        {0x5143, 0, T_GAN, 0},      /* 元 */
+        {0x5E74, 0, T_NEN, 0},      /* 年 */
+        {0x6708, 0, T_TSUKI, 0},    /* 月 */
+        {0x65E5, 0, T_HI, 0},       /* 日 */
+        {0x6642, 0, T_JI, 0},       /* 時 */
+        {0x5206, 0, T_FUN, 0},      /* 分 */
+        {0x79D2, 0, T_BYO, 0},      /* 秒 */
+    };
+    for (size_t q = 0; q < sizeof(kw) / sizeof(kw[0]); q++) {
+        if (kw[q].first != cp)
+            continue;
+        tk->type = kw[q].type;
+        tk->val = kw[q].val;
+        if (kw[q].second && *i < n) {
+            size_t j = *i;
+            if (text_utf8_next(s, n, &j) == kw[q].second)
+                *i = j;
+        }
+        return;
+    }
+    if (cp == 0x5348 && *i < n) { /* 午前 / 午後 */
+        size_t j = *i;
+        int32_t c2 = text_utf8_next(s, n, &j);
+        if (c2 == 0x524D || c2 == 0x5F8C) {
+            tk->type = T_AMPM;
+            tk->val = c2 == 0x5F8C;
+            *i = j;
+        }
+    }
+}
+
 static int lex(const struct reader *r, struct tok *t, int *nt)
 {
     const char *s = r->s;
@@ -426,27 +477,7 @@ static int lex(const struct reader *r, struct tok *t, int *nt)
                 return fail(r, "unexpected word \"%.*s\"", (int)(i - at), s + at);
             }
         } else {
-            static const struct {
-                const char *lit;
-                unsigned char type;
-                int val;
-            } kw[] = {
-                {"明治", T_ERA, 0}, {"大正", T_ERA, 1}, {"昭和", T_ERA, 2},  {"平成", T_ERA, 3},
-                {"令和", T_ERA, 4}, {"㍾", T_ERA, 0},   {"㍽", T_ERA, 1},    {"㍼", T_ERA, 2},
-                {"㍻", T_ERA, 3},   {"㋿", T_ERA, 4},  {"明", T_ERA, 0},    {"大", T_ERA, 1},
-                {"昭", T_ERA, 2},   {"平", T_ERA, 3},   {"令", T_ERA, 4},    {"元", T_GAN, 0},
-                {"年", T_NEN, 0},   {"月", T_TSUKI, 0}, {"日", T_HI, 0},     {"時", T_JI, 0},
-                {"分", T_FUN, 0},   {"秒", T_BYO, 0},   {"午前", T_AMPM, 0}, {"午後", T_AMPM, 1},
-            };
-            size_t j = at;
-            for (size_t q = 0; q < sizeof(kw) / sizeof(kw[0]); q++) {
-                if (match_lit(s, n, &j, kw[q].lit)) {
-                    tk.type = kw[q].type;
-                    tk.val = kw[q].val;
-                    i = j;
-                    break;
-                }
-            }
+            lex_kanji(cp, s, n, &i, &tk);
             if (tk.type == T_END) {
                 if (cp == ')')
                     return fail(r, "unexpected ')'");

@@ -188,6 +188,14 @@ static int is_safe_start(int32_t cp)
            (cp >= 0xFF01 && cp <= 0xFF5E) || (cp >= 0xFF61 && cp <= 0xFF9D);
 }
 
+/* Code points that NFKC and case folding leave unchanged whatever precedes them: hiragana,
+ * katakana, ・, ー and the CJK unified ideographs (none has a compatibility decomposition). */
+static int is_nfkc_stable(int32_t cp)
+{
+    return (cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x30A1 && cp <= 0x30FC) ||
+           (cp >= 0x4E00 && cp <= 0x9FFF);
+}
+
 static int32_t kata_to_hira(int32_t cp)
 {
     if ((cp >= 0x30A1 && cp <= 0x30F6) || cp == 0x30FD || cp == 0x30FE)
@@ -253,23 +261,33 @@ static void normalize(struct buf *out, const char *s, size_t n, enum fold_kind k
         int32_t cp;
 
         if (c < 0x80) {
-            /* Flush the pending chunk; an ASCII byte alone is its own NFKC form unless a
-             * combining mark follows, which then joins its chunk. */
+            /* An ASCII run is its own NFKC form, except that its last byte joins the next
+             * chunk when non-ASCII follows (it may be a base for a combining mark). */
+            size_t j = i + 1, end;
             if (start < at)
                 nfkc_chunk(out, s + start, at - start, kind);
-            if (i + 1 >= n || (unsigned char)s[i + 1] < 0x80) {
-                if (kind == FOLD_MATCH) {
-                    if (!is_ascii_space(c))
-                        buf_putc(out, (char)(c >= 'A' && c <= 'Z' ? c + 32 : c));
-                } else {
-                    buf_putc(out, (char)c);
+            while (j < n && (unsigned char)s[j] < 0x80)
+                j++;
+            end = j < n ? j - 1 : j;
+            if (kind == FOLD_MATCH) {
+                char tmp[64];
+                size_t k = 0;
+                for (size_t q = i; q < end; q++) {
+                    unsigned char b = (unsigned char)s[q];
+                    if (is_ascii_space(b))
+                        continue;
+                    tmp[k++] = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
+                    if (k == sizeof(tmp)) {
+                        buf_append(out, tmp, k);
+                        k = 0;
+                    }
                 }
-                i++;
-                start = i;
-                continue;
+                buf_append(out, tmp, k);
+            } else {
+                buf_append(out, s + i, end - i);
             }
-            start = at;
-            i++;
+            start = end;
+            i = j;
             continue;
         }
         cp = text_utf8_next(s, n, &i);
@@ -279,6 +297,18 @@ static void normalize(struct buf *out, const char *s, size_t n, enum fold_kind k
             text_utf8_put(out, 0xFFFD);
             start = i;
             continue;
+        }
+        if (is_nfkc_stable(cp)) {
+            /* Kana and kanji followed by a safe start are already normalised: skip utf8proc. */
+            size_t j = i;
+            int32_t next = j < n ? text_utf8_next(s, n, &j) : 0;
+            if (next >= 0 && is_safe_start(next)) {
+                if (start < at)
+                    nfkc_chunk(out, s + start, at - start, kind);
+                emit_folded(out, cp, kind);
+                start = i;
+                continue;
+            }
         }
         if (is_safe_start(cp) && at - start >= 1 &&
             (at - start >= CHUNK_MAX_BYTES || cp >= 0x3000)) {
