@@ -332,7 +332,7 @@ double clv_loglik(const struct clv_params *p, const struct clv_data *d, double *
     case CLV_MODEL_PNBD: {
         double ll = plain_loglik(p, d);
         if (grad) {
-            /* Central differences in log-parameters: the derivatives of 2F1 with respect to its
+            /* Central differences with a relative step: the derivatives of 2F1 with respect to its
              * parameters have no cheap closed form. */
             for (int j = 0; j < 4; j++) {
                 struct clv_params q = *p;
