@@ -92,6 +92,19 @@ struct ledger_feedback {
     int32_t day;
 };
 
+struct ledger_hash_slot {
+    int64_t id;
+    uint32_t idx1; /* index + 1, 0 = empty */
+};
+
+struct ledger_builder_line {
+    int64_t amount;
+    int32_t day;
+    uint32_t cust;
+    uint32_t order;
+    uint32_t product;
+};
+
 struct ledger {
     /* customers (rows) */
     uint32_t ncust;
@@ -129,8 +142,9 @@ struct ledger {
 
     int money_decimals; /* digits of the minor unit (0 yen, 2 cents), for report tables */
 
-    /* customer id -> index + 1 (0 = empty), open addressing */
-    uint32_t *hash;
+    /* customer id -> index, open addressing; the id is kept in the slot so that a lookup
+     * touches one cache line */
+    struct ledger_hash_slot *hash;
     size_t hash_mask;
     int64_t *pending_referrer; /* referrer ids before they are resolved (builder only) */
 };
@@ -139,17 +153,15 @@ struct ledger_builder {
     struct ledger *l;
     /* unsorted lines */
     size_t n, alloc;
-    uint32_t *cust;
-    int32_t *day;
-    int64_t *amount;
-    uint32_t *order;
-    uint32_t *product;
+    struct ledger_builder_line *lines;
     uint32_t last_cust; /* cache of the last id lookup: loaders add lines customer by customer */
     int64_t last_id;
 };
 
 /* Starts a builder. money_decimals: digits of the currency's minor unit (0 yen, 2 cents). */
 void ledger_builder_init(struct ledger_builder *b, int money_decimals);
+/* Optional: room for this many customers and lines, saving the regrowth of the arrays. */
+void ledger_builder_reserve(struct ledger_builder *b, size_t customers, size_t lines);
 /* Frees a builder that was not finished (finish releases it itself). */
 void ledger_builder_release(struct ledger_builder *b);
 /* Adds a customer; returns its index (>= 0), or -1 with err if the id is already present. */

@@ -3,6 +3,7 @@
  */
 #include "analytics/report.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -295,6 +296,23 @@ struct table *report_lifecycle(const struct ledger *l, const struct report_opts 
     return t;
 }
 
+struct view_job {
+    struct analytics_view v;
+    const struct ledger *l;
+    const struct report_opts *o;
+    int32_t as_of;
+    int rc;
+    struct ok_err err;
+};
+
+static void *view_job_run(void *arg)
+{
+    struct view_job *j = arg;
+    j->rc = analytics_view_compute_ex(&j->v, j->l, j->o->settings, j->as_of, j->o->p_alive, 1,
+                                      &j->err);
+    return NULL;
+}
+
 struct table *report_transitions(const struct ledger *l, const struct report_opts *o,
                                  int32_t from, int32_t to, struct ok_err *err)
 {
@@ -306,10 +324,26 @@ struct table *report_transitions(const struct ledger *l, const struct report_opt
         ok_err_set(err, OK_ERR_INVALID, "transitions: --from %s is after --to %s", f1, f2);
         return NULL;
     }
-    if (view_for(&a, l, o, from, err) < 0)
+    if (!o || !o->settings) {
+        ok_err_set(err, OK_ERR_INTERNAL, "report: settings missing");
         return NULL;
-    if (view_for(&b, l, o, to, err) < 0) {
+    }
+    /* The two dates are independent: compute them on two threads (pure, read-only ledger). */
+    struct view_job ja = {.l = l, .o = o, .as_of = from}, jb = {.l = l, .o = o, .as_of = to};
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, view_job_run, &ja) == 0;
+    if (!threaded)
+        view_job_run(&ja);
+    view_job_run(&jb);
+    if (threaded)
+        pthread_join(th, NULL);
+    a = ja.v;
+    b = jb.v;
+    if (ja.rc < 0 || jb.rc < 0) {
+        if (err)
+            *err = ja.rc < 0 ? ja.err : jb.err;
         analytics_view_release(&a);
+        analytics_view_release(&b);
         return NULL;
     }
     int64_t stage[CUST_STAGE_COUNT][CUST_STAGE_COUNT] = {{0}};

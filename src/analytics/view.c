@@ -112,6 +112,13 @@ int analytics_view_compute(struct analytics_view *v, const struct ledger *l,
                            const struct analytics_settings *s, int32_t as_of,
                            const double *p_alive, struct ok_err *err)
 {
+    return analytics_view_compute_ex(v, l, s, as_of, p_alive, 0, err);
+}
+
+int analytics_view_compute_ex(struct analytics_view *v, const struct ledger *l,
+                              const struct analytics_settings *s, int32_t as_of,
+                              const double *p_alive, int skip_rfm, struct ok_err *err)
+{
     memset(v, 0, sizeof(*v));
     if (analytics_settings_validate(s, err) < 0)
         return -1;
@@ -138,7 +145,11 @@ int analytics_view_compute(struct analytics_view *v, const struct ledger *l,
             v->lost_day[d->cust] = d->closed_day;
     }
     states_compute(v, l, s, p_alive);
-    if (rfm_scores_compute(v->m, v->n, as_of, s, v->r, v->f, v->mo, err) < 0) {
+    if (skip_rfm && s->loyal_rfm_min == 0) {
+        memset(v->r, 0, n1);
+        memset(v->f, 0, n1);
+        memset(v->mo, 0, n1);
+    } else if (rfm_scores_compute(v->m, v->n, as_of, s, v->r, v->f, v->mo, err) < 0) {
         analytics_view_release(v);
         return -1;
     }

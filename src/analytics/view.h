@@ -73,6 +73,11 @@ struct analytics_view {
 int analytics_view_compute(struct analytics_view *v, const struct ledger *l,
                            const struct analytics_settings *s, int32_t as_of,
                            const double *p_alive, struct ok_err *err);
+/* As analytics_view_compute; with skip_rfm set, RFM scores are left 0 unless the loyal rule
+ * needs them (loyal_rfm_min > 0). For reports that only need states and stages. */
+int analytics_view_compute_ex(struct analytics_view *v, const struct ledger *l,
+                              const struct analytics_settings *s, int32_t as_of,
+                              const double *p_alive, int skip_rfm, struct ok_err *err);
 void analytics_view_release(struct analytics_view *v);
 
 /* Stable ids ("active") and Japanese labels ("生きた客") of states and stages. */
