@@ -102,6 +102,7 @@ void table_add_note(struct table *t, const char *fmt, ...)
     va_end(ap);
     t->notes = xgrow(t->notes, &t->notes_alloc, t->nnotes + 1, sizeof(*t->notes));
     t->notes[t->nnotes++] = buf_detach(&b, NULL);
+    buf_release(&b); /* detach re-initialises the buffer */
 }
 
 static struct table_cell *cell_at(struct table *t, size_t row, size_t col)
