@@ -277,20 +277,27 @@ static size_t unescape_quotes(char *s, size_t len)
     return w;
 }
 
+int csv_reader_start(struct csv_reader *r, struct ok_err *err)
+{
+    if (r->started)
+        return 0;
+    r->started = 1;
+    while (!r->eof && r->end < 65536 && r->end < r->alloc)
+        if (csv_fill(r, err) < 0)
+            return -1;
+    if (!r->delim)
+        r->delim = csv_detect_delimiter(r->buf, r->end);
+    return 0;
+}
+
 int csv_reader_next(struct csv_reader *r, struct io_row *row, struct ok_err *err)
 {
     size_t nf = 0, next = 0, i;
     long breaks = 0;
     int rc;
 
-    if (!r->started) {
-        r->started = 1;
-        while (!r->eof && r->end < 65536 && r->end < r->alloc)
-            if (csv_fill(r, err) < 0)
-                return -1;
-        if (!r->delim)
-            r->delim = csv_detect_delimiter(r->buf, r->end);
-    }
+    if (!r->started && csv_reader_start(r, err) < 0)
+        return -1;
     for (;;) {
         if (r->start == r->end) {
             if (r->eof)

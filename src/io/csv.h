@@ -52,6 +52,10 @@ struct csv_reader {
 void csv_reader_init(struct csv_reader *r, struct io_source *src, const struct csv_options *opt);
 void csv_reader_release(struct csv_reader *r);
 
+/* Reads the first block and detects the delimiter if it was not given (csv_reader_next does this
+ * itself when needed). Returns 0 or -1 (err filled). */
+int csv_reader_start(struct csv_reader *r, struct ok_err *err);
+
 /* Reads the next record into *row (cells borrowed until the next call). Returns 1 for a record,
  * 0 at the end of the input, -1 on error (err filled, err->input_line set). A blank line is a
  * record with one empty field. After an error the reader must not be used further. */
