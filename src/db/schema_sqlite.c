@@ -337,7 +337,42 @@ static const char schema_v1[] =
     "  after TEXT);"
     "CREATE INDEX audit_entity ON audit_log(entity, entity_id);";
 
+/* Sessions, API tokens and login attempts (issue 6, the HTTP server). Secrets are never stored:
+ * token_hash is the hex SHA-256 of the random token the client holds. Times are UTC
+ * 'YYYY-MM-DD HH:MM:SS' written by the server, so the SQL needs no engine-specific defaults. */
+static const char schema_v2[] =
+    "CREATE TABLE sessions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  token_hash TEXT NOT NULL UNIQUE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  csrf_token TEXT NOT NULL,"
+    "  address TEXT NOT NULL DEFAULT '',"
+    "  created_at TEXT NOT NULL,"
+    "  expires_at TEXT NOT NULL);"
+    "CREATE INDEX sessions_user ON sessions(user_id);"
+    "CREATE INDEX sessions_expires ON sessions(expires_at);"
+    "CREATE TABLE api_tokens ("
+    "  id INTEGER PRIMARY KEY,"
+    "  token_hash TEXT NOT NULL UNIQUE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  prefix TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  expires_at TEXT,"
+    "  last_used_at TEXT,"
+    "  revoked_at TEXT);"
+    "CREATE INDEX api_tokens_user ON api_tokens(user_id);"
+    "CREATE TABLE login_attempts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  login TEXT NOT NULL,"
+    "  address TEXT NOT NULL,"
+    "  at TEXT NOT NULL,"
+    "  ok INTEGER NOT NULL CHECK (ok IN (0,1)));"
+    "CREATE INDEX login_attempts_login ON login_attempts(login, at);"
+    "CREATE INDEX login_attempts_address ON login_attempts(address, at);";
+
 const struct migration sqlite_migrations[] = {
     {1, "initial data model", schema_v1},
+    {2, "sessions and api tokens", schema_v2},
 };
 const int sqlite_migration_count = (int)(sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]));
