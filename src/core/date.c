@@ -883,10 +883,12 @@ static int zone_name_ok(const char *z)
     return 1;
 }
 
-/* Returns the cached file of zone z, loading it on first use; NULL if it cannot be read. */
-static const struct zone_file *zone_load(const char *z)
+/* Returns the file of zone z: the cached copy, loaded on first use, or, when the cache is full,
+ * a copy in *spare that the caller frees (spare->data). NULL if the file cannot be read. */
+static const struct zone_file *zone_load(const char *z, struct zone_file *spare)
 {
     const struct zone_file *found = NULL;
+    struct zone_file *slot;
     char path[160];
     FILE *fp = NULL;
     unsigned char *data = NULL;
@@ -898,8 +900,6 @@ static const struct zone_file *zone_load(const char *z)
             found = &zone_cache[i];
             goto out;
         }
-    if (zone_count >= ZONE_CACHE)
-        goto out;
     snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", z);
     fp = fopen(path, "rb");
     if (!fp)
@@ -910,10 +910,11 @@ static const struct zone_file *zone_load(const char *z)
         free(data);
         goto out;
     }
-    snprintf(zone_cache[zone_count].name, sizeof(zone_cache[zone_count].name), "%s", z);
-    zone_cache[zone_count].data = xrealloc(data, len);
-    zone_cache[zone_count].len = len;
-    found = &zone_cache[zone_count++];
+    slot = zone_count < ZONE_CACHE ? &zone_cache[zone_count++] : spare;
+    snprintf(slot->name, sizeof(slot->name), "%s", z);
+    slot->data = xrealloc(data, len);
+    slot->len = len;
+    found = slot;
 out:
     pthread_mutex_unlock(&zone_lock);
     if (fp)
@@ -1057,7 +1058,7 @@ static int tz_posix_offset(const char *p, int64_t t, int32_t *off)
 
 static int tzif_offset(const unsigned char *b, size_t len, int64_t t, int32_t *off)
 {
-    size_t hdr = 44, tsize = 4, pos;
+    size_t hdr = 44, tsize = 4, pos = 0;
     int64_t timecnt, typecnt, charcnt, leapcnt, isstdcnt, isutcnt, idx = -1, lo, hi;
     const unsigned char *trans, *types, *info;
     int v2 = b[4] >= '2';
@@ -1124,6 +1125,8 @@ static int tzif_offset(const unsigned char *b, size_t len, int64_t t, int32_t *o
 int date_tz_offset(const char *tz_name, int64_t t, int32_t *offset_secs, struct ok_err *err)
 {
     const struct zone_file *zf;
+    struct zone_file spare;
+    int rc;
 
     if (!tz_name || !*tz_name)
         tz_name = "Asia/Tokyo";
@@ -1135,7 +1138,8 @@ int date_tz_offset(const char *tz_name, int64_t t, int32_t *offset_secs, struct 
         return ok_err_set(err, OK_ERR_INVALID,
                           "\"%s\" is not a time zone name; use an IANA name such as Asia/Tokyo",
                           tz_name);
-    zf = zone_load(tz_name);
+    spare.data = NULL;
+    zf = zone_load(tz_name, &spare);
     if (!zf) {
         if (strcmp(tz_name, "Asia/Tokyo") == 0) {
             *offset_secs = 9 * 3600; /* no summer time in Japan since 1951 */
@@ -1146,7 +1150,9 @@ int date_tz_offset(const char *tz_name, int64_t t, int32_t *offset_secs, struct 
                           "(installed under /usr/share/zoneinfo)",
                           tz_name);
     }
-    if (tzif_offset(zf->data, zf->len, t, offset_secs) < 0)
+    rc = tzif_offset(zf->data, zf->len, t, offset_secs);
+    free(spare.data);
+    if (rc < 0)
         return ok_err_set(err, OK_ERR_INVALID, "time zone file for \"%s\" is malformed", tz_name);
     return 0;
 }

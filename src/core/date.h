@@ -7,7 +7,8 @@
  * "YYYY-MM-DD HH:MM:SS". date_parse reads what users type and what registers and spreadsheets
  * export: 2024-01-05, 2024/1/5, 2024.1.5, 20240105, 2024年1月5日, the eras 明治 大正 昭和 平成 令和
  * (令和6年1月5日, 令和元年5月1日, R6.1.5, H31/4/30), full-width digits, a weekday in parentheses
- * and an optional time. Nothing here allocates; everything is thread-safe.
+ * and an optional time. Nothing here allocates (apart from the time-zone cache) and everything
+ * is thread-safe.
  *
  * Eras begin on the day the era name took effect: 大正 1912-07-30, 昭和 1926-12-25, 平成
  * 1989-01-08, 令和 2019-05-01. 明治 was proclaimed on 1868-10-23 but applied to the whole lunar

@@ -426,7 +426,7 @@ void text_kana_to_hiragana(struct buf *out, const char *s, size_t n)
 
 int text_phone_normalize(struct buf *out, const char *s, size_t n)
 {
-    char d[24];
+    char d[24] = {0};
     size_t nd = 0, i = 0;
     int plus = 0;
     const char *p;

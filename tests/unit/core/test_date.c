@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -458,6 +459,76 @@ static void test_time_zone_errors(void **state)
     assert_int_equal(date_tz_offset("Asia/Tokyo; rm", 0, &off, &err), -1);
 }
 
+struct zone_case {
+    const char *zone;
+    int64_t t;
+    int32_t off;
+};
+
+/* 20 more zones (more than the cache holds) in mid-2024 and in 2100, past the zone files'
+ * transition tables, where the POSIX footer rules apply: <+1245> names, /24 and /2:45 change
+ * times, southern summers. Values from Python's zoneinfo. */
+static const struct zone_case many_zones[] = {
+    {"Europe/Paris", 1720000000, 7200},          {"Europe/Berlin", 1720000000, 7200},
+    {"Europe/Moscow", 1720000000, 10800},        {"Asia/Shanghai", 1720000000, 28800},
+    {"Asia/Seoul", 1720000000, 32400},           {"Asia/Singapore", 1720000000, 28800},
+    {"Asia/Kathmandu", 1720000000, 20700},       {"Asia/Tehran", 1720000000, 12600},
+    {"Africa/Cairo", 1720000000, 10800},         {"Africa/Johannesburg", 1720000000, 7200},
+    {"America/Chicago", 1720000000, -18000},     {"America/Denver", 1720000000, -21600},
+    {"America/Los_Angeles", 1720000000, -25200}, {"America/Phoenix", 1720000000, -25200},
+    {"America/St_Johns", 1720000000, -9000},     {"Pacific/Auckland", 1720000000, 43200},
+    {"Pacific/Chatham", 1720000000, 45900},      {"Pacific/Honolulu", 1720000000, -36000},
+    {"Atlantic/Azores", 1720000000, 0},          {"America/Santiago", 1720000000, -14400},
+    {"Europe/Paris", 4119724800, 7200},          {"Africa/Cairo", 4119724800, 10800},
+    {"America/St_Johns", 4119724800, -9000},     {"Pacific/Auckland", 4119724800, 43200},
+    {"Pacific/Chatham", 4119724800, 45900},      {"Atlantic/Azores", 4119724800, 0},
+    {"America/Santiago", 4119724800, -14400},    {"America/Los_Angeles", 4119724800, -25200},
+};
+
+static void check_zones(const struct zone_case *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct ok_err err;
+        int32_t off = 12345;
+        if (date_tz_offset(cases[i].zone, cases[i].t, &off, &err) != 0)
+            fail_msg("%s: %s", cases[i].zone, err.message);
+        if (off != cases[i].off)
+            fail_msg("%s at %lld: %d, want %d", cases[i].zone, (long long)cases[i].t, (int)off,
+                     (int)cases[i].off);
+    }
+}
+
+static void test_many_time_zones(void **state)
+{
+    check_zones(many_zones, sizeof(many_zones) / sizeof(many_zones[0]));
+}
+
+/* Counts wrong answers (cmocka's assertions must stay on the main thread). */
+static void *zones_thread(void *arg)
+{
+    long *bad = arg;
+    for (int k = 0; k < 20; k++)
+        for (size_t i = 0; i < sizeof(many_zones) / sizeof(many_zones[0]); i++) {
+            int32_t off = 12345;
+            if (date_tz_offset(many_zones[i].zone, many_zones[i].t, &off, NULL) != 0 ||
+                off != many_zones[i].off)
+                (*bad)++;
+        }
+    return NULL;
+}
+
+static void test_time_zones_from_threads(void **state)
+{
+    pthread_t th[4];
+    long bad[4] = {0, 0, 0, 0};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, zones_thread, &bad[i]), 0);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(pthread_join(th[i], NULL), 0);
+        assert_int_equal(bad[i], 0);
+    }
+}
+
 static void test_today(void **state)
 {
     int32_t now_days, secs, tokyo = date_today("Asia/Tokyo");
@@ -488,6 +559,8 @@ int main(void)
         cmocka_unit_test(test_unix_conversions),
         cmocka_unit_test(test_time_zones),
         cmocka_unit_test(test_time_zone_errors),
+        cmocka_unit_test(test_many_time_zones),
+        cmocka_unit_test(test_time_zones_from_threads),
         cmocka_unit_test(test_today),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
