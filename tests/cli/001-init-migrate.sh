@@ -2,7 +2,7 @@
 . "$OKAERI_TOP/tests/cli/lib.sh"
 
 run 0 --db shop.db init
-has "schema 1"
+has "is at schema"
 [ -f shop.db ] || fail "no database file"
 [ "$(count shop.db "SELECT value FROM okaeri_meta WHERE key='application'")" = okaeri ] || fail "meta"
 run 0 --db shop.db init
