@@ -371,8 +371,29 @@ static const char schema_v2[] =
     "CREATE INDEX login_attempts_login ON login_attempts(login, at);"
     "CREATE INDEX login_attempts_address ON login_attempts(address, at);";
 
+/* Fitted customer value models (okaeri clv fit): one row per fit from the database's orders,
+ * with the parameters as JSON text ({"r":..,"alpha":..,"a":..,"b":..} etc.) so that predictions
+ * (okaeri clv predict, P(alive) rules) reuse the latest fit. calibration_end is the last day of
+ * the data fitted; unit the model's time unit. Portable types only (DOUBLE PRECISION is REAL in
+ * SQLite and float8 in PostgreSQL). */
+static const char schema_v3[] =
+    "CREATE TABLE clv_fits ("
+    "  id INTEGER PRIMARY KEY,"
+    "  model TEXT NOT NULL CHECK (model IN ('bgnbd','pnbd','mbgnbd','gamma-gamma')),"
+    "  unit TEXT NOT NULL CHECK (unit IN ('day','week')),"
+    "  calibration_end TEXT NOT NULL,"
+    "  fitted_at TEXT NOT NULL,"
+    "  params TEXT NOT NULL,"
+    "  log_likelihood DOUBLE PRECISION,"
+    "  converged INTEGER NOT NULL CHECK (converged IN (0,1)),"
+    "  iterations INTEGER NOT NULL DEFAULT 0,"
+    "  reason TEXT,"
+    "  customers INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX clv_fits_model ON clv_fits(model, id);";
+
 const struct migration sqlite_migrations[] = {
     {1, "initial data model", schema_v1},
     {2, "sessions and api tokens", schema_v2},
+    {3, "customer value model fits", schema_v3},
 };
 const int sqlite_migration_count = (int)(sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]));
