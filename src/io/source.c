@@ -116,7 +116,8 @@ int io_source_peek(struct io_source *s, size_t want, const char **data, size_t *
     size_t have = s->peek_len - s->peek_pos;
     if (have < want) {
         char *p = xmalloc(want + 1);
-        memcpy(p, s->peek + s->peek_pos, have);
+        if (have > 0)
+            memcpy(p, s->peek + s->peek_pos, have);
         free(s->peek);
         s->peek = p;
         s->peek_pos = 0;
