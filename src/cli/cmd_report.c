@@ -1,8 +1,9 @@
 /*
- * cmd_report.c - `okaeri report NAME [--as-of DATE] [--format table|csv|json]`.
+ * cmd_report.c - `okaeri report NAME [--as-of DATE] [--from DATE --to DATE] [--state S]
+ * [--format table|csv|json]`.
  *
- * Every report is a function of the ledger snapshot and an as-of date that returns a table;
- * this file only parses the command line, loads the snapshot and prints.
+ * Every report is a function of the ledger snapshot and dates that returns a table (see
+ * service/reports.h); this file only parses the command line, loads the snapshot and prints.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,67 +11,91 @@
 
 #include "cli/cli.h"
 #include "core/date.h"
+#include "service/reports.h"
 #include "service/snapshot.h"
-#include "service/summary.h"
 #include "core/banned.h"
 
-struct report_def {
-    const char *name;
-    const char *summary;
-    struct table *(*build)(const struct snapshot *s, int32_t as_of, struct ok_err *err);
-};
-
-static const struct report_def reports[] = {
-    {"summary", "customers by state (active, sleeping, dead, lost …) and lifecycle stage",
-     summary_report},
-};
-
-enum { OPT_AS_OF = 1000, OPT_FORMAT, OPT_HELP };
+enum { OPT_AS_OF = 1000, OPT_FROM, OPT_TO, OPT_STATE, OPT_FORMAT, OPT_HELP };
 
 static void report_help(void)
 {
-    size_t i;
-    printf("usage: okaeri report NAME [--as-of DATE] [--format table|csv|json]\n\n"
+    size_t i, n;
+    const struct report_def *defs = service_reports(&n);
+    printf("usage: okaeri report NAME [--as-of DATE] [--format table|csv|json]\n"
+           "                          [--from DATE --to DATE] [--state STATE]\n\n"
            "  --as-of DATE   compute as of this day (default: today in the database's time zone)\n"
+           "  --from, --to   the period of reports over a range (default: the year up to as-of)\n"
+           "  --state S      inventory: list the members of one state (or all)\n"
            "  --format F     table (default), csv or json; column names are stable\n\n"
            "reports:\n");
-    for (i = 0; i < sizeof(reports) / sizeof(reports[0]); i++)
-        printf("  %-12s %s\n", reports[i].name, reports[i].summary);
+    for (i = 0; i < n; i++)
+        printf("  %-13s %s\n", defs[i].name, defs[i].summary);
+    printf("\nThe definition of every column is in docs/reports.md.\n");
+}
+
+/* Parses a date option into *day; prints the error and returns -1 when invalid. */
+static int parse_day(const char *opt, const char *text, int32_t *day)
+{
+    struct ok_err err;
+    int32_t secs;
+    ok_err_clear(&err);
+    if (date_parse(text, strlen(text), day, &secs, &err) < 0) {
+        ok_err_prefix(&err, "%s", opt);
+        cli_fail(&err);
+        return -1;
+    }
+    return 0;
 }
 
 int cmd_report(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
         {"as-of", required_argument, NULL, OPT_AS_OF},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"to", required_argument, NULL, OPT_TO},
+        {"state", required_argument, NULL, OPT_STATE},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"help", no_argument, NULL, OPT_HELP},
         {NULL, 0, NULL, 0},
     };
-    const struct report_def *def = NULL;
+    const struct report_def *def;
     enum cli_format format = CLI_FORMAT_TABLE;
-    const char *as_of_text = NULL;
+    struct report_params params;
+    int has_as_of = 0;
     struct snapshot snap;
     struct ok_err err;
     struct table *t;
     struct db *db;
-    int32_t as_of;
     int opt, rc = EXIT_OK;
-    size_t i;
     ok_err_clear(&err);
+    memset(&params, 0, sizeof(params));
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         report_help();
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
-    for (i = 0; i < sizeof(reports) / sizeof(reports[0]); i++)
-        if (!strcmp(argv[1], reports[i].name))
-            def = &reports[i];
+    def = service_report_find(argv[1]);
     if (!def)
         return cli_usage("report", "unknown report '%s'", argv[1]);
     optind = 0;
     while ((opt = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
         switch (opt) {
         case OPT_AS_OF:
-            as_of_text = optarg;
+            if (parse_day("--as-of", optarg, &params.as_of) < 0)
+                return EXIT_ERROR;
+            has_as_of = 1;
+            break;
+        case OPT_FROM:
+            if (parse_day("--from", optarg, &params.from) < 0)
+                return EXIT_ERROR;
+            params.has_from = 1;
+            break;
+        case OPT_TO:
+            if (parse_day("--to", optarg, &params.to) < 0)
+                return EXIT_ERROR;
+            params.has_to = 1;
+            break;
+        case OPT_STATE:
+            params.state = optarg;
             break;
         case OPT_FORMAT:
             if (cli_format_parse(optarg, &format) < 0)
@@ -85,13 +110,6 @@ int cmd_report(struct cli *cli, int argc, char **argv)
     }
     if (optind < argc - 1)
         return cli_usage("report", "unexpected argument '%s'", argv[optind + 1]);
-    if (as_of_text) {
-        int32_t secs;
-        if (date_parse(as_of_text, strlen(as_of_text), &as_of, &secs, &err) < 0) {
-            ok_err_prefix(&err, "--as-of");
-            return cli_fail(&err);
-        }
-    }
     db = cli_open_db(cli, DB_OPEN_READONLY);
     if (!db)
         return EXIT_ERROR;
@@ -99,15 +117,15 @@ int cmd_report(struct cli *cli, int argc, char **argv)
         db_close(&db);
         return cli_fail(&err);
     }
-    db_close(&db);
-    if (!as_of_text)
-        as_of = snapshot_today(&snap);
-    t = def->build(&snap, as_of, &err);
+    if (!has_as_of)
+        params.as_of = params.has_to ? params.to : snapshot_today(&snap);
+    t = service_report_run(db, &snap, def, &params, &err);
     if (!t)
         rc = cli_fail(&err);
     else
         cli_print_table(t, format);
     table_free(&t);
     snapshot_release(&snap);
+    db_close(&db);
     return rc;
 }

@@ -1,0 +1,169 @@
+/*
+ * reports.c - the report registry and the glue that gives each pure report function its
+ * snapshot, settings, names and parameters.
+ */
+#include "service/reports.h"
+
+#include <string.h>
+
+#include "analytics/report.h"
+#include "analytics/view.h"
+#include "core/date.h"
+#include "service/names.h"
+#include "service/summary.h"
+#include "core/banned.h"
+
+#define OPTS(o) ((const struct report_opts *)(o))
+
+static struct table *build_summary(const struct snapshot *s, const struct report_params *p,
+                                   const void *o, struct ok_err *err)
+{
+    (void)o;
+    return summary_report(s, p->as_of, err);
+}
+
+static struct table *build_customers(const struct snapshot *s, const struct report_params *p,
+                                     const void *o, struct ok_err *err)
+{
+    return report_customers(s->ledger, OPTS(o), p->as_of, err);
+}
+
+static struct table *build_inventory(const struct snapshot *s, const struct report_params *p,
+                                     const void *o, struct ok_err *err)
+{
+    int state;
+    if (!p->state)
+        return report_inventory(s->ledger, OPTS(o), p->as_of, err);
+    for (state = CUST_STATE_PROSPECT; state < CUST_STATE_COUNT; state++)
+        if (!strcmp(p->state, cust_state_id(state)) || !strcmp(p->state, "all"))
+            break;
+    if (!strcmp(p->state, "all"))
+        state = -1;
+    return report_inventory_members(s->ledger, OPTS(o), p->as_of, state, err);
+}
+
+static struct table *build_lifecycle(const struct snapshot *s, const struct report_params *p,
+                                     const void *o, struct ok_err *err)
+{
+    return report_lifecycle(s->ledger, OPTS(o), p->as_of, err);
+}
+
+static struct table *build_transitions(const struct snapshot *s, const struct report_params *p,
+                                       const void *o, struct ok_err *err)
+{
+    return report_transitions(s->ledger, OPTS(o), p->from, p->to, err);
+}
+
+static struct table *build_stage_time(const struct snapshot *s, const struct report_params *p,
+                                      const void *o, struct ok_err *err)
+{
+    return report_stage_time(s->ledger, OPTS(o), p->as_of, err);
+}
+
+static struct table *build_rfm(const struct snapshot *s, const struct report_params *p,
+                               const void *o, struct ok_err *err)
+{
+    return report_rfm(s->ledger, OPTS(o), p->as_of, err);
+}
+
+static struct table *build_rfm_segments(const struct snapshot *s, const struct report_params *p,
+                                        const void *o, struct ok_err *err)
+{
+    return report_rfm_segments(s->ledger, OPTS(o), p->as_of, err);
+}
+
+static struct table *build_cohorts(const struct snapshot *s, const struct report_params *p,
+                                   const void *o, struct ok_err *err)
+{
+    return report_cohorts(s->ledger, OPTS(o), p->as_of, err);
+}
+
+static const struct report_def reports[] = {
+    {"summary", "customers by state and lifecycle stage", 0, build_summary},
+    {"customers", "one row per customer: metrics, state, stage, RFM", REPORT_USES_CUSTOMERS,
+     build_customers},
+    {"inventory", "棚卸し: counts per state; with --state, the members with owner and cause",
+     REPORT_USES_STATE | REPORT_USES_CUSTOMERS, build_inventory},
+    {"lifecycle", "customers and revenue per lifecycle stage", 0, build_lifecycle},
+    {"transitions", "matrix of stage/state changes between --from and --to", REPORT_USES_RANGE,
+     build_transitions},
+    {"stage-time", "mean time in each stage and retention per stage", 0, build_stage_time},
+    {"rfm", "the 5×5 recency × frequency grid with counts and revenue", 0, build_rfm},
+    {"rfm-segments", "named RFM segments (優良顧客 Champions, 離反予備軍 At risk …)", 0,
+     build_rfm_segments},
+    {"cohorts", "retention and revenue by month of first purchase", 0, build_cohorts},
+};
+
+const struct report_def *service_reports(size_t *count)
+{
+    *count = sizeof(reports) / sizeof(reports[0]);
+    return reports;
+}
+
+const struct report_def *service_report_find(const char *name)
+{
+    size_t i;
+    for (i = 0; i < sizeof(reports) / sizeof(reports[0]); i++)
+        if (!strcmp(reports[i].name, name))
+            return &reports[i];
+    return NULL;
+}
+
+static int check_params(const struct report_def *def, struct report_params *p,
+                        struct ok_err *err)
+{
+    if (def->uses & REPORT_USES_RANGE) {
+        if (!p->has_to)
+            p->to = p->as_of;
+        if (!p->has_from)
+            p->from = p->to - 365;
+        if (p->from > p->to) {
+            char from[11], to[11];
+            date_format_iso(p->from, from);
+            date_format_iso(p->to, to);
+            ok_err_set(err, OK_ERR_INVALID, "--from %s is after --to %s; swap them", from, to);
+            ok_err_locate(err, "from", 0);
+            return -1;
+        }
+    } else if (p->has_from || p->has_to) {
+        return ok_err_set(err, OK_ERR_USAGE,
+                          "report %s takes --as-of, not --from/--to", def->name);
+    }
+    if (p->state) {
+        int k, known = !strcmp(p->state, "all");
+        if (!(def->uses & REPORT_USES_STATE))
+            return ok_err_set(err, OK_ERR_USAGE, "report %s has no --state", def->name);
+        for (k = CUST_STATE_PROSPECT; k < CUST_STATE_COUNT && !known; k++)
+            known = !strcmp(p->state, cust_state_id(k));
+        if (!known) {
+            ok_err_set(err, OK_ERR_INVALID,
+                       "unknown state '%s'; use prospect, active, sleeping, dead, lost or all",
+                       p->state);
+            ok_err_locate(err, "state", 0);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+struct table *service_report_run(struct db *db, const struct snapshot *snap,
+                                 const struct report_def *def, struct report_params *p,
+                                 struct ok_err *err)
+{
+    struct service_names names;
+    struct report_opts opts;
+    struct table *t;
+    int with_customers;
+    if (check_params(def, p, err) < 0)
+        return NULL;
+    with_customers = (def->uses & REPORT_USES_CUSTOMERS) &&
+                     !(def->build == build_inventory && !p->state);
+    if (service_names_load(&names, db, snap, with_customers, err) < 0)
+        return NULL;
+    memset(&opts, 0, sizeof(opts));
+    opts.settings = &snap->settings;
+    opts.names = &names.api;
+    t = def->build(snap, p, &opts, err);
+    service_names_release(&names);
+    return t;
+}
