@@ -59,9 +59,13 @@ static struct ledger *build(uint32_t ncust, uint64_t nlines)
     double t0 = now();
     ledger_builder_init(&b, 0);
     for (uint32_t c = 0; c < ncust; c++) {
-        struct ledger_customer_in in = {100000 + (int64_t)c, 18262 /* 2020-01-01 */,
-                                        (int64_t)(c % 20), (int32_t)(c % 5),
-                                        LEDGER_NONE, LEDGER_NONE, 0};
+        struct ledger_customer_in in = {100000 + (int64_t)c,
+                                        18262 /* 2020-01-01 */,
+                                        (int64_t)(c % 20),
+                                        (int32_t)(c % 5),
+                                        LEDGER_NONE,
+                                        LEDGER_NONE,
+                                        0};
         if (ledger_builder_add_customer(&b, &in, &err) < 0) {
             fprintf(stderr, "%s\n", err.message);
             exit(1);
@@ -85,8 +89,15 @@ static struct ledger *build(uint32_t ncust, uint64_t nlines)
         }
     }
     for (uint32_t k = 0; k < ncust / 20; k++) {
-        struct ledger_deal d = {0, DEAL_NEW, DEAL_LOST, day0 + (int32_t)(rnd() % span), 0, 10000,
-                                (int32_t)(rnd() % 4), LEDGER_NONE, LEDGER_NONE};
+        struct ledger_deal d = {0,
+                                DEAL_NEW,
+                                DEAL_LOST,
+                                day0 + (int32_t)(rnd() % span),
+                                0,
+                                10000,
+                                (int32_t)(rnd() % 4),
+                                LEDGER_NONE,
+                                LEDGER_NONE};
         d.closed_day = d.opened_day + 10;
         ledger_builder_add_deal(&b, 100000 + (int64_t)(rnd() % ncust), &d, &err);
     }
@@ -154,8 +165,7 @@ int main(int argc, char **argv)
     /* incremental: 10,000 single-line adds on the live ledger */
     double t0 = now();
     for (int i = 0; i < 10000; i++)
-        ledger_add_line(l, 100000 + (int64_t)(rnd() % ncust), as_of, 1000, 900000000 + i, 1,
-                        &err);
+        ledger_add_line(l, 100000 + (int64_t)(rnd() % ncust), as_of, 1000, 900000000 + i, 1, &err);
     printf("incremental_add_line_microseconds %.2f\n", (now() - t0) / 10000 * 1e6);
     ledger_free(&l);
     return 0;

@@ -97,10 +97,10 @@ static void reactivation_of(const struct ledger *l, const struct ledger_deal *d,
     r->reopened += reopen != LEDGER_NO_DAY;
     if (buy == LEDGER_NO_DAY && reopen == LEDGER_NO_DAY)
         return;
-    int32_t first = buy == LEDGER_NO_DAY ? reopen
+    int32_t first = buy == LEDGER_NO_DAY      ? reopen
                     : reopen == LEDGER_NO_DAY ? buy
-                    : buy < reopen ? buy
-                                   : reopen;
+                    : buy < reopen            ? buy
+                                              : reopen;
     r->reactivated++;
     r->days += first - d->closed_day;
 }
@@ -442,9 +442,10 @@ struct table *report_renewals(const struct ledger *l, const struct report_opts *
         int renewed = g->key == INT64_MIN;
         table_set_text(t, r, co, renewed ? "renewed" : "ended");
         if (!renewed)
-            table_set_text(t, r, cr, g->key == LEDGER_NONE
-                                         ? "none"
-                                         : report_name(o, NAME_END_REASON, g->key, nb, sizeof(nb)));
+            table_set_text(t, r, cr,
+                           g->key == LEDGER_NONE
+                               ? "none"
+                               : report_name(o, NAME_END_REASON, g->key, nb, sizeof(nb)));
         table_set_int(t, r, cn, g->n);
         table_set_money(t, r, cm, g->money);
         table_set_ratio(t, r, cd, (double)g->days, (double)g->days_n);
@@ -497,8 +498,8 @@ struct table *report_upsell(const struct ledger *l, const struct report_opts *o,
     return t;
 }
 
-struct table *report_lost_reasons(const struct ledger *l, const struct report_opts *o,
-                                  int32_t from, int32_t to, struct ok_err *err)
+struct table *report_lost_reasons(const struct ledger *l, const struct report_opts *o, int32_t from,
+                                  int32_t to, struct ok_err *err)
 {
     char nb[32];
     if (period_check(o, from, to, "lost reasons", err) < 0)
@@ -537,9 +538,10 @@ struct table *report_lost_reasons(const struct ledger *l, const struct report_op
     for (size_t i = 0; i < gs.n; i++) {
         const struct group *g = &gs.g[i];
         size_t r = table_add_row(t);
-        table_set_text(t, r, cr, g->key == LEDGER_NONE
-                                     ? "none"
-                                     : report_name(o, NAME_LOST_REASON, g->key, nb, sizeof(nb)));
+        table_set_text(t, r, cr,
+                       g->key == LEDGER_NONE
+                           ? "none"
+                           : report_name(o, NAME_LOST_REASON, g->key, nb, sizeof(nb)));
         table_set_int(t, r, cn, g->n);
         table_set_money(t, r, cm, g->money);
         table_set_int(t, r, cb, re[i].bought);
@@ -553,8 +555,8 @@ struct table *report_lost_reasons(const struct ledger *l, const struct report_op
     return t;
 }
 
-struct table *report_satisfaction(const struct ledger *l, const struct report_opts *o,
-                                  int32_t from, int32_t to, struct ok_err *err)
+struct table *report_satisfaction(const struct ledger *l, const struct report_opts *o, int32_t from,
+                                  int32_t to, struct ok_err *err)
 {
     char nb[32];
     if (period_check(o, from, to, "satisfaction", err) < 0)

@@ -35,10 +35,10 @@ struct table *report_upsell(const struct ledger *l, const struct report_opts *o,
                             int32_t to, struct ok_err *err);
 /* Deals lost in the period by reason, and their reactivation (bought again or opened a new deal
  * after the loss, up to `to`). */
-struct table *report_lost_reasons(const struct ledger *l, const struct report_opts *o,
-                                  int32_t from, int32_t to, struct ok_err *err);
+struct table *report_lost_reasons(const struct ledger *l, const struct report_opts *o, int32_t from,
+                                  int32_t to, struct ok_err *err);
 /* Feedback in the period by kind: responses and mean, min, max score. */
-struct table *report_satisfaction(const struct ledger *l, const struct report_opts *o,
-                                  int32_t from, int32_t to, struct ok_err *err);
+struct table *report_satisfaction(const struct ledger *l, const struct report_opts *o, int32_t from,
+                                  int32_t to, struct ok_err *err);
 
 #endif

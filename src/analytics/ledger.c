@@ -125,8 +125,7 @@ static long customer_add(struct ledger *l, const struct ledger_customer_in *in, 
                          struct ok_err *err)
 {
     if (ledger_customer_index(l, in->id) >= 0)
-        return ok_err_set(err, OK_ERR_CONFLICT, "customer id %lld added twice",
-                          (long long)in->id);
+        return ok_err_set(err, OK_ERR_CONFLICT, "customer id %lld added twice", (long long)in->id);
     if (l->ncust == UINT32_MAX - 1)
         return ok_err_set(err, OK_ERR_LIMIT, "too many customers for one ledger");
     int32_t referrer = LEDGER_NONE;
@@ -237,8 +236,8 @@ int ledger_builder_add_line(struct ledger_builder *b, int64_t customer_id, int32
         b->lines = xrealloc(b->lines, n * sizeof(*b->lines));
         b->alloc = n;
     }
-    b->lines[b->n++] = (struct ledger_builder_line){amount, day, c, (uint32_t)order_key,
-                                                    product_key};
+    b->lines[b->n++] =
+        (struct ledger_builder_line){amount, day, c, (uint32_t)order_key, product_key};
     return 0;
 }
 
@@ -254,9 +253,8 @@ long ledger_builder_add_contract(struct ledger_builder *b, int64_t customer_id,
     return ledger_add_contract(b->l, customer_id, k, err);
 }
 
-long ledger_builder_add_referral(struct ledger_builder *b, int64_t referrer_id,
-                                 int64_t referred_id, int32_t day, int32_t trigger_id,
-                                 int32_t deal, struct ok_err *err)
+long ledger_builder_add_referral(struct ledger_builder *b, int64_t referrer_id, int64_t referred_id,
+                                 int32_t day, int32_t trigger_id, int32_t deal, struct ok_err *err)
 {
     return ledger_add_referral(b->l, referrer_id, referred_id, day, trigger_id, deal, err);
 }
@@ -504,7 +502,8 @@ int ledger_add_line(struct ledger *l, int64_t customer_id, int32_t day, int64_t 
     uint64_t base = l->seg_off[c];
     uint32_t o = (uint32_t)order_key;
     uint32_t pos = l->seg_len[c];
-    while (pos > 0 && line_before(day, o, l->line_day[base + pos - 1], l->line_order[base + pos - 1]))
+    while (pos > 0 &&
+           line_before(day, o, l->line_day[base + pos - 1], l->line_order[base + pos - 1]))
         pos--;
     line_copy(l, base + pos + 1, base + pos, l->seg_len[c] - pos);
     l->line_day[base + pos] = day;
@@ -622,8 +621,8 @@ long ledger_add_contract(struct ledger *l, int64_t customer_id, const struct led
     if (k->end_day != LEDGER_NO_DAY && k->end_day < k->start_day)
         return ok_err_set(err, OK_ERR_INVALID, "contract %lld ends before it starts",
                           (long long)k->id);
-    l->contracts = xgrow(l->contracts, &l->contracts_alloc, l->ncontracts + 1,
-                         sizeof(*l->contracts));
+    l->contracts =
+        xgrow(l->contracts, &l->contracts_alloc, l->ncontracts + 1, sizeof(*l->contracts));
     size_t i = l->ncontracts++;
     l->contracts[i] = *k;
     l->contracts[i].cust = (uint32_t)c;
@@ -654,10 +653,10 @@ long ledger_add_referral(struct ledger *l, int64_t referrer_id, int64_t referred
     }
     if (deal != LEDGER_NONE && (deal < 0 || (size_t)deal >= l->ndeals))
         return ok_err_set(err, OK_ERR_NOT_FOUND, "referral: deal %ld not found", (long)deal);
-    l->referrals = xgrow(l->referrals, &l->referrals_alloc, l->nreferrals + 1,
-                         sizeof(*l->referrals));
-    l->referrals[l->nreferrals] = (struct ledger_referral){(uint32_t)r, (int32_t)d, day,
-                                                            trigger_id, deal};
+    l->referrals =
+        xgrow(l->referrals, &l->referrals_alloc, l->nreferrals + 1, sizeof(*l->referrals));
+    l->referrals[l->nreferrals] =
+        (struct ledger_referral){(uint32_t)r, (int32_t)d, day, trigger_id, deal};
     return (long)l->nreferrals++;
 }
 

@@ -35,9 +35,9 @@
 
 #include "core/err.h"
 
-#define LEDGER_NO_DAY   INT32_MIN /* "no date": never bought, contract without end, ... */
-#define LEDGER_NONE     (-1)      /* no index / no id (referrer, reason, trigger ...) */
-#define LEDGER_CUST_TEAM 1u       /* customer flag: team-handled (組織対応), no personal owner */
+#define LEDGER_NO_DAY    INT32_MIN /* "no date": never bought, contract without end, ... */
+#define LEDGER_NONE      (-1)      /* no index / no id (referrer, reason, trigger ...) */
+#define LEDGER_CUST_TEAM 1u /* customer flag: team-handled (組織対応), no personal owner */
 
 enum deal_kind { DEAL_NEW, DEAL_RENEWAL, DEAL_UPSELL, DEAL_CROSS_SELL, DEAL_REFERRAL };
 enum deal_stage { DEAL_OPEN, DEAL_WON, DEAL_LOST };
@@ -78,8 +78,8 @@ struct ledger_contract {
 };
 
 struct ledger_referral {
-    uint32_t referrer;  /* customer index */
-    int32_t referred;   /* customer index of the referred customer, LEDGER_NONE when unknown */
+    uint32_t referrer; /* customer index */
+    int32_t referred;  /* customer index of the referred customer, LEDGER_NONE when unknown */
     int32_t day;
     int32_t trigger_id; /* LEDGER_NONE */
     int32_t deal;       /* deal index, LEDGER_NONE */
@@ -179,9 +179,8 @@ long ledger_builder_add_deal(struct ledger_builder *b, int64_t customer_id,
 long ledger_builder_add_contract(struct ledger_builder *b, int64_t customer_id,
                                  const struct ledger_contract *k, struct ok_err *err);
 /* Adds a referral: referred_id is a customer id or LEDGER_NONE; deal is an index or LEDGER_NONE. */
-long ledger_builder_add_referral(struct ledger_builder *b, int64_t referrer_id,
-                                 int64_t referred_id, int32_t day, int32_t trigger_id,
-                                 int32_t deal, struct ok_err *err);
+long ledger_builder_add_referral(struct ledger_builder *b, int64_t referrer_id, int64_t referred_id,
+                                 int32_t day, int32_t trigger_id, int32_t deal, struct ok_err *err);
 long ledger_builder_add_feedback(struct ledger_builder *b, int64_t customer_id, int32_t kind,
                                  int32_t score, int32_t day, struct ok_err *err);
 /* Sorts the lines, resolves referrers and renewals, and returns the ledger (caller frees with

@@ -136,8 +136,8 @@ void metrics_compute(const struct ledger *l, int32_t as_of, int32_t window_days,
     free(gaps);
 }
 
-void metrics_compute_one(const struct ledger *l, uint32_t cust, int32_t as_of,
-                         int32_t window_days, struct customer_metrics *out)
+void metrics_compute_one(const struct ledger *l, uint32_t cust, int32_t as_of, int32_t window_days,
+                         struct customer_metrics *out)
 {
     int32_t w1, w2;
     windows(as_of, window_days, &w1, &w2);

@@ -28,10 +28,10 @@ struct customer_metrics {
     int32_t last_day;   /* last purchase day, LEDGER_NO_DAY */
     uint32_t orders;
     uint32_t purchase_days;
-    uint32_t orders_window;     /* orders in the window */
-    int64_t revenue;            /* all lines, net of returns */
-    int64_t repeat_revenue;     /* sum of the repeat purchase days' values */
-    int64_t revenue_window;     /* all lines in the window */
+    uint32_t orders_window; /* orders in the window */
+    int64_t revenue;        /* all lines, net of returns */
+    int64_t repeat_revenue; /* sum of the repeat purchase days' values */
+    int64_t revenue_window; /* all lines in the window */
     int64_t revenue_prev_window;
     float median_gap; /* median days between consecutive purchase days; 0 when fewer than 2 */
 };
@@ -42,8 +42,8 @@ void metrics_compute(const struct ledger *l, int32_t as_of, int32_t window_days,
                      struct customer_metrics *out);
 
 /* Metrics of one customer (same rules); used by per-customer pages and the server. */
-void metrics_compute_one(const struct ledger *l, uint32_t cust, int32_t as_of,
-                         int32_t window_days, struct customer_metrics *out);
+void metrics_compute_one(const struct ledger *l, uint32_t cust, int32_t as_of, int32_t window_days,
+                         struct customer_metrics *out);
 
 static inline uint32_t metrics_repeat_days(const struct customer_metrics *m)
 {

@@ -68,8 +68,8 @@ static int64_t mean_minor(int64_t sum, int64_t n)
     return sum >= 0 ? (sum + n / 2) / n : -((-sum + n / 2) / n);
 }
 
-struct table *report_customers(const struct ledger *l, const struct report_opts *o,
-                               int32_t as_of, struct ok_err *err)
+struct table *report_customers(const struct ledger *l, const struct report_opts *o, int32_t as_of,
+                               struct ok_err *err)
 {
     struct analytics_view v;
     char nb[32], ob[32];
@@ -77,17 +77,50 @@ struct table *report_customers(const struct ledger *l, const struct report_opts 
         return NULL;
     struct table *t = new_table(l, "customers", as_of);
     enum {
-        C_CODE, C_STATE, C_STAGE, C_FIRST, C_LAST, C_ORDERS, C_PDAYS, C_REPEAT, C_SPAN, C_T,
-        C_REC, C_REV, C_AOV, C_ARDV, C_R, C_F, C_M, C_SEG, C_OWNER, C_N
+        C_CODE,
+        C_STATE,
+        C_STAGE,
+        C_FIRST,
+        C_LAST,
+        C_ORDERS,
+        C_PDAYS,
+        C_REPEAT,
+        C_SPAN,
+        C_T,
+        C_REC,
+        C_REV,
+        C_AOV,
+        C_ARDV,
+        C_R,
+        C_F,
+        C_M,
+        C_SEG,
+        C_OWNER,
+        C_N
     };
-    static const char *const names[C_N] = {
-        "code", "state", "stage", "first_purchase", "last_purchase", "orders", "purchase_days",
-        "repeat_days", "span_days", "t_days", "recency_days", "revenue", "avg_order_value",
-        "avg_repeat_day_value", "r", "f", "m", "segment", "owner"};
+    static const char *const names[C_N] = {"code",
+                                           "state",
+                                           "stage",
+                                           "first_purchase",
+                                           "last_purchase",
+                                           "orders",
+                                           "purchase_days",
+                                           "repeat_days",
+                                           "span_days",
+                                           "t_days",
+                                           "recency_days",
+                                           "revenue",
+                                           "avg_order_value",
+                                           "avg_repeat_day_value",
+                                           "r",
+                                           "f",
+                                           "m",
+                                           "segment",
+                                           "owner"};
     static const enum table_type types[C_N] = {
-        TABLE_TEXT, TABLE_TEXT,  TABLE_TEXT,  TABLE_DATE,  TABLE_DATE, TABLE_INT, TABLE_INT,
-        TABLE_INT,  TABLE_INT,   TABLE_INT,   TABLE_INT,   TABLE_MONEY, TABLE_MONEY,
-        TABLE_MONEY, TABLE_INT,  TABLE_INT,   TABLE_INT,   TABLE_TEXT, TABLE_TEXT};
+        TABLE_TEXT, TABLE_TEXT, TABLE_TEXT, TABLE_DATE, TABLE_DATE,  TABLE_INT,   TABLE_INT,
+        TABLE_INT,  TABLE_INT,  TABLE_INT,  TABLE_INT,  TABLE_MONEY, TABLE_MONEY, TABLE_MONEY,
+        TABLE_INT,  TABLE_INT,  TABLE_INT,  TABLE_TEXT, TABLE_TEXT};
     for (int c = 0; c < C_N; c++)
         table_add_column(t, names[c], types[c]);
     for (uint32_t c = 0; c < v.n; c++) {
@@ -120,8 +153,8 @@ struct table *report_customers(const struct ledger *l, const struct report_opts 
         if (l->cust_flags[c] & LEDGER_CUST_TEAM)
             table_set_text(t, r, C_OWNER, "team");
         else if (l->cust_owner[c] != LEDGER_NONE)
-            table_set_text(t, r, C_OWNER, report_name(o, NAME_OWNER, l->cust_owner[c], ob,
-                                                      sizeof(ob)));
+            table_set_text(t, r, C_OWNER,
+                           report_name(o, NAME_OWNER, l->cust_owner[c], ob, sizeof(ob)));
     }
     analytics_view_release(&v);
     return t;
@@ -172,8 +205,8 @@ struct table *report_inventory_view(const struct ledger *l, const struct report_
     return t;
 }
 
-struct table *report_inventory(const struct ledger *l, const struct report_opts *o,
-                               int32_t as_of, struct ok_err *err)
+struct table *report_inventory(const struct ledger *l, const struct report_opts *o, int32_t as_of,
+                               struct ok_err *err)
 {
     struct analytics_view v;
     if (view_for(&v, l, o, as_of, err) < 0)
@@ -285,8 +318,8 @@ struct table *report_lifecycle_view(const struct ledger *l, const struct report_
     return t;
 }
 
-struct table *report_lifecycle(const struct ledger *l, const struct report_opts *o,
-                               int32_t as_of, struct ok_err *err)
+struct table *report_lifecycle(const struct ledger *l, const struct report_opts *o, int32_t as_of,
+                               struct ok_err *err)
 {
     struct analytics_view v;
     if (view_for(&v, l, o, as_of, err) < 0)
@@ -308,13 +341,13 @@ struct view_job {
 static void *view_job_run(void *arg)
 {
     struct view_job *j = arg;
-    j->rc = analytics_view_compute_ex(&j->v, j->l, j->o->settings, j->as_of, j->o->p_alive, 1,
-                                      &j->err);
+    j->rc =
+        analytics_view_compute_ex(&j->v, j->l, j->o->settings, j->as_of, j->o->p_alive, 1, &j->err);
     return NULL;
 }
 
-struct table *report_transitions(const struct ledger *l, const struct report_opts *o,
-                                 int32_t from, int32_t to, struct ok_err *err)
+struct table *report_transitions(const struct ledger *l, const struct report_opts *o, int32_t from,
+                                 int32_t to, struct ok_err *err)
 {
     struct analytics_view a, b;
     char f1[11], f2[11];
@@ -410,8 +443,8 @@ struct table *report_transitions(const struct ledger *l, const struct report_opt
     return t;
 }
 
-struct table *report_stage_time(const struct ledger *l, const struct report_opts *o,
-                                int32_t as_of, struct ok_err *err)
+struct table *report_stage_time(const struct ledger *l, const struct report_opts *o, int32_t as_of,
+                                struct ok_err *err)
 {
     struct analytics_view v;
     if (view_for(&v, l, o, as_of, err) < 0)
@@ -488,8 +521,8 @@ struct table *report_rfm(const struct ledger *l, const struct report_opts *o, in
             table_set_text(t, row, cs, rfm_segment_id(s));
             table_set_text(t, row, cj, rfm_segment_label_ja(s));
         }
-    table_add_note(t, "RFM by %s", o->settings->rfm_method == RFM_FIXED ? "fixed boundaries"
-                                                                        : "quintiles");
+    table_add_note(t, "RFM by %s",
+                   o->settings->rfm_method == RFM_FIXED ? "fixed boundaries" : "quintiles");
     analytics_view_release(&v);
     return t;
 }

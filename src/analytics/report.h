@@ -21,9 +21,9 @@
 #include "core/table.h"
 
 enum name_kind {
-    NAME_CUSTOMER,   /* customer code, by customer id */
-    NAME_OWNER,      /* staff name, by owner id */
-    NAME_CAUSE,      /* cause of sleeping/dead, by cause id */
+    NAME_CUSTOMER, /* customer code, by customer id */
+    NAME_OWNER,    /* staff name, by owner id */
+    NAME_CAUSE,    /* cause of sleeping/dead, by cause id */
     NAME_LOST_REASON,
     NAME_TRIGGER,
     NAME_PRODUCT,
@@ -50,26 +50,26 @@ const char *report_name(const struct report_opts *o, enum name_kind kind, int64_
                         size_t size);
 
 /* One row per existing customer: code first, then metrics, state, stage, RFM. Caller frees. */
-struct table *report_customers(const struct ledger *l, const struct report_opts *o,
-                               int32_t as_of, struct ok_err *err);
+struct table *report_customers(const struct ledger *l, const struct report_opts *o, int32_t as_of,
+                               struct ok_err *err);
 /* Counts, shares and revenue per state. */
-struct table *report_inventory(const struct ledger *l, const struct report_opts *o,
-                               int32_t as_of, struct ok_err *err);
+struct table *report_inventory(const struct ledger *l, const struct report_opts *o, int32_t as_of,
+                               struct ok_err *err);
 /* Members of one state (or all existing customers when state < 0), with owner and cause,
  * longest-quiet first. */
 struct table *report_inventory_members(const struct ledger *l, const struct report_opts *o,
                                        int32_t as_of, int state, struct ok_err *err);
 /* Counts and revenue per lifecycle stage. */
-struct table *report_lifecycle(const struct ledger *l, const struct report_opts *o,
-                               int32_t as_of, struct ok_err *err);
+struct table *report_lifecycle(const struct ledger *l, const struct report_opts *o, int32_t as_of,
+                               struct ok_err *err);
 /* Transition matrices between from and to (from <= to): stage -> stage and state -> state with
  * counts and row rates, plus retention per stage (share active on `to`). */
-struct table *report_transitions(const struct ledger *l, const struct report_opts *o,
-                                 int32_t from, int32_t to, struct ok_err *err);
+struct table *report_transitions(const struct ledger *l, const struct report_opts *o, int32_t from,
+                                 int32_t to, struct ok_err *err);
 /* Mean time in stage as of as_of: new (first -> second purchase day) and customer life before
  * lapsing (first -> last purchase of lapsed customers), with completed and ongoing counts. */
-struct table *report_stage_time(const struct ledger *l, const struct report_opts *o,
-                                int32_t as_of, struct ok_err *err);
+struct table *report_stage_time(const struct ledger *l, const struct report_opts *o, int32_t as_of,
+                                struct ok_err *err);
 /* The 5 x 5 R x F grid: counts, revenue and segment of each cell. */
 struct table *report_rfm(const struct ledger *l, const struct report_opts *o, int32_t as_of,
                          struct ok_err *err);

@@ -144,12 +144,12 @@ enum rfm_segment rfm_segment_of(int r, int f)
     return r == 2 ? RFM_SEG_HIBERNATING : RFM_SEG_LOST;
 }
 
-static const char *const seg_id[RFM_SEG_COUNT] = {
-    "none", "champions", "loyal", "new", "potential", "at_risk", "hibernating", "lost"};
+static const char *const seg_id[RFM_SEG_COUNT] = {"none",      "champions", "loyal",       "new",
+                                                  "potential", "at_risk",   "hibernating", "lost"};
 static const char *const seg_en[RFM_SEG_COUNT] = {
     "No purchase", "Champions", "Loyal", "New", "Potential", "At risk", "Hibernating", "Lost"};
-static const char *const seg_ja[RFM_SEG_COUNT] = {
-    "購入なし", "優良顧客", "ロイヤル", "新規", "有望", "離反予備軍", "休眠", "離反"};
+static const char *const seg_ja[RFM_SEG_COUNT] = {"購入なし", "優良顧客",   "ロイヤル", "新規",
+                                                  "有望",     "離反予備軍", "休眠",     "離反"};
 
 const char *rfm_segment_id(enum rfm_segment s)
 {

@@ -162,8 +162,7 @@ int analytics_settings_set(struct analytics_settings *s, const char *key, const 
             return -1;
         if (x > 0 && x < 3)
             return ok_err_set(err, OK_ERR_INVALID,
-                              "setting %s: R+F+M is at least 3; use 0 to switch the rule off",
-                              key);
+                              "setting %s: R+F+M is at least 3; use 0 to switch the rule off", key);
         s->loyal_rfm_min = (int)x;
         return 0;
     }

@@ -35,12 +35,12 @@ struct analytics_settings {
     int lost_overrides_buyers; /* 1: a buyer whose last lost deal is after the last purchase is
                                   lost; 0: only customers who never bought can be lost */
 
-    int32_t window_days;        /* the "last 12 months" of the loyal rule (365) */
-    int32_t loyal_min_orders;   /* loyal: at least this many orders in the window (3) */
-    int64_t loyal_min_revenue;  /* ... and at least this revenue in the window (minor units, 0) */
-    int loyal_rfm_min;          /* or R+F+M at least this (0 = rule off; 3..15) */
-    double engaged_growth;      /* engaged: loyal and (referred someone in the window, or window
-                                   revenue >= this x the previous window's) (1.2) */
+    int32_t window_days;       /* the "last 12 months" of the loyal rule (365) */
+    int32_t loyal_min_orders;  /* loyal: at least this many orders in the window (3) */
+    int64_t loyal_min_revenue; /* ... and at least this revenue in the window (minor units, 0) */
+    int loyal_rfm_min;         /* or R+F+M at least this (0 = rule off; 3..15) */
+    double engaged_growth;     /* engaged: loyal and (referred someone in the window, or window
+                                  revenue >= this x the previous window's) (1.2) */
 
     enum rfm_method rfm_method;
     int32_t rfm_r_days[4]; /* fixed: R = 5 when recency <= [0], 4 when <= [1], ... 1 beyond [3] */

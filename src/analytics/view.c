@@ -93,13 +93,12 @@ static void stages_compute(struct analytics_view *v, const struct ledger *l,
         } else {
             int loyal = (m->orders_window >= (uint32_t)s->loyal_min_orders &&
                          m->revenue_window >= s->loyal_min_revenue) ||
-                        (s->loyal_rfm_min > 0 &&
-                         v->r[c] + v->f[c] + v->mo[c] >= s->loyal_rfm_min);
+                        (s->loyal_rfm_min > 0 && v->r[c] + v->f[c] + v->mo[c] >= s->loyal_rfm_min);
             stage = CUST_STAGE_REPEAT;
             if (loyal) {
-                int grew = m->revenue_prev_window > 0 &&
-                           (double)m->revenue_window >=
-                               s->engaged_growth * (double)m->revenue_prev_window;
+                int grew =
+                    m->revenue_prev_window > 0 &&
+                    (double)m->revenue_window >= s->engaged_growth * (double)m->revenue_prev_window;
                 stage = (referred[c] || grew) ? CUST_STAGE_ENGAGED : CUST_STAGE_LOYAL;
             }
         }
@@ -109,8 +108,8 @@ static void stages_compute(struct analytics_view *v, const struct ledger *l,
 }
 
 int analytics_view_compute(struct analytics_view *v, const struct ledger *l,
-                           const struct analytics_settings *s, int32_t as_of,
-                           const double *p_alive, struct ok_err *err)
+                           const struct analytics_settings *s, int32_t as_of, const double *p_alive,
+                           struct ok_err *err)
 {
     return analytics_view_compute_ex(v, l, s, as_of, p_alive, 0, err);
 }
@@ -172,13 +171,13 @@ void analytics_view_release(struct analytics_view *v)
 }
 
 static const char *const state_ids[CUST_STATE_COUNT] = {"none",     "prospect", "active",
-                                                       "sleeping", "dead",     "lost"};
+                                                        "sleeping", "dead",     "lost"};
 static const char *const state_ja[CUST_STATE_COUNT] = {"対象外",   "見込み客", "生きた客",
-                                                      "眠った客", "死んだ客", "失注"};
+                                                       "眠った客", "死んだ客", "失注"};
 static const char *const stage_ids[CUST_STAGE_COUNT] = {"none",  "prospect", "new",   "repeat",
-                                                       "loyal", "engaged",  "lapsed"};
-static const char *const stage_ja[CUST_STAGE_COUNT] = {
-    "対象外", "見込み客", "新規客", "リピーター", "優良客", "支持者", "離反客"};
+                                                        "loyal", "engaged",  "lapsed"};
+static const char *const stage_ja[CUST_STAGE_COUNT] = {"対象外", "見込み客", "新規客", "リピーター",
+                                                       "優良客", "支持者",   "離反客"};
 
 const char *cust_state_id(enum cust_state s)
 {

@@ -59,20 +59,20 @@ enum cust_stage {
 
 struct analytics_view {
     int32_t as_of;
-    uint32_t n;                  /* = ledger ncust at compute time */
-    struct customer_metrics *m;  /* n entries */
-    uint8_t *state;              /* enum cust_state */
-    uint8_t *stage;              /* enum cust_stage */
-    uint8_t *r, *f, *mo;         /* RFM scores 1..5, 0 when not scored */
-    int32_t *lost_day;           /* latest lost deal closed on or before as_of, LEDGER_NO_DAY */
+    uint32_t n;                 /* = ledger ncust at compute time */
+    struct customer_metrics *m; /* n entries */
+    uint8_t *state;             /* enum cust_state */
+    uint8_t *stage;             /* enum cust_stage */
+    uint8_t *r, *f, *mo;        /* RFM scores 1..5, 0 when not scored */
+    int32_t *lost_day;          /* latest lost deal closed on or before as_of, LEDGER_NO_DAY */
 };
 
 /* Computes the view of l as of as_of. p_alive: one P(alive) per customer, required when the
  * state rule is p_alive (else ignored, may be NULL). Fails on invalid settings or a missing
  * p_alive. The view owns its arrays; release with analytics_view_release. */
 int analytics_view_compute(struct analytics_view *v, const struct ledger *l,
-                           const struct analytics_settings *s, int32_t as_of,
-                           const double *p_alive, struct ok_err *err);
+                           const struct analytics_settings *s, int32_t as_of, const double *p_alive,
+                           struct ok_err *err);
 /* As analytics_view_compute; with skip_rfm set, RFM scores are left 0 unless the loyal rule
  * needs them (loyal_rfm_min > 0). For reports that only need states and stages. */
 int analytics_view_compute_ex(struct analytics_view *v, const struct ledger *l,

@@ -20,12 +20,12 @@
 #include "core/buf.h"
 
 enum table_type {
-    TABLE_INT,     /* int64 */
-    TABLE_DOUBLE,  /* double; non-finite values are stored as NULL */
-    TABLE_MONEY,   /* int64 minor units */
-    TABLE_TEXT,    /* UTF-8 string, copied into the table */
-    TABLE_DATE,    /* int32 days since 1970-01-01 */
-    TABLE_PERCENT  /* ratio as double, 0.31 = 31 % */
+    TABLE_INT,    /* int64 */
+    TABLE_DOUBLE, /* double; non-finite values are stored as NULL */
+    TABLE_MONEY,  /* int64 minor units */
+    TABLE_TEXT,   /* UTF-8 string, copied into the table */
+    TABLE_DATE,   /* int32 days since 1970-01-01 */
+    TABLE_PERCENT /* ratio as double, 0.31 = 31 % */
 };
 
 struct table_cell {
@@ -45,8 +45,8 @@ struct table_column {
 };
 
 struct table {
-    char *title;            /* may be NULL */
-    int money_decimals;     /* digits of the minor unit: 0 (yen) .. 4 */
+    char *title;        /* may be NULL */
+    int money_decimals; /* digits of the minor unit: 0 (yen) .. 4 */
     struct table_column *cols;
     size_t ncols, cols_alloc;
     struct table_cell *cells; /* row-major, nrows * ncols */

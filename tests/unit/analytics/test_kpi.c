@@ -13,8 +13,8 @@
 
 static struct ledger_customer_in cust(int64_t id, int64_t referred_by)
 {
-    struct ledger_customer_in c = {id, LEDGER_NO_DAY, LEDGER_NONE, LEDGER_NONE, referred_by,
-                                   LEDGER_NONE, 0};
+    struct ledger_customer_in c = {
+        id, LEDGER_NO_DAY, LEDGER_NONE, LEDGER_NONE, referred_by, LEDGER_NONE, 0};
     return c;
 }
 
@@ -54,11 +54,11 @@ static struct ledger *fixture(void)
     ledger_builder_add_contract(&b, 3, &k2, &err);
     ledger_builder_add_contract(&b, 4, &k3, &err);
     struct ledger_deal up = {0, DEAL_UPSELL, DEAL_WON, 300, 320, 300, LEDGER_NONE, 9, 1};
-    struct ledger_deal cross = {0, DEAL_CROSS_SELL, DEAL_WON, 380, 390, 50, LEDGER_NONE,
-                                LEDGER_NONE, 5};
+    struct ledger_deal cross = {0,  DEAL_CROSS_SELL, DEAL_WON,    380, 390,
+                                50, LEDGER_NONE,     LEDGER_NONE, 5};
     struct ledger_deal lost_c = {0, DEAL_NEW, DEAL_LOST, 200, 210, 900, 2, LEDGER_NONE, 1};
-    struct ledger_deal open_c = {0, DEAL_NEW, DEAL_OPEN, 260, LEDGER_NO_DAY, 900, LEDGER_NONE,
-                                 LEDGER_NONE, 1};
+    struct ledger_deal open_c = {0,   DEAL_NEW,    DEAL_OPEN,   260, LEDGER_NO_DAY,
+                                 900, LEDGER_NONE, LEDGER_NONE, 1};
     struct ledger_deal lost_d = {0, DEAL_NEW, DEAL_LOST, 215, 220, 400, 2, LEDGER_NONE, 1};
     assert_true(ledger_builder_add_deal(&b, 1, &up, &err) >= 0);
     assert_true(ledger_builder_add_deal(&b, 2, &cross, &err) >= 0);
@@ -144,10 +144,10 @@ static void test_breakdowns(void **state)
     struct table *t = report_lost_reasons(l, &o, 200, 400, &err);
     assert_int_equal(t->nrows, 1);
     assert_string_equal(table_cell(t, 0, 0)->v.s, "2");
-    assert_int_equal(table_cell(t, 0, 1)->v.i, 2);   /* lost deals */
+    assert_int_equal(table_cell(t, 0, 1)->v.i, 2);    /* lost deals */
     assert_int_equal(table_cell(t, 0, 2)->v.i, 1300); /* lost amount */
-    assert_int_equal(table_cell(t, 0, 3)->v.i, 0);   /* bought again */
-    assert_int_equal(table_cell(t, 0, 4)->v.i, 1);   /* reopened */
+    assert_int_equal(table_cell(t, 0, 3)->v.i, 0);    /* bought again */
+    assert_int_equal(table_cell(t, 0, 4)->v.i, 1);    /* reopened */
     assert_true(fabs(table_cell(t, 0, 6)->v.d - 0.5) < 1e-12);
     table_free(&t);
 

@@ -11,8 +11,8 @@
 
 static struct ledger_customer_in cust(int64_t id)
 {
-    struct ledger_customer_in c = {id, LEDGER_NO_DAY, LEDGER_NONE, LEDGER_NONE, LEDGER_NONE,
-                                   LEDGER_NONE, 0};
+    struct ledger_customer_in c = {
+        id, LEDGER_NO_DAY, LEDGER_NONE, LEDGER_NONE, LEDGER_NONE, LEDGER_NONE, 0};
     return c;
 }
 
@@ -88,8 +88,8 @@ static void test_references(void **state)
     assert_int_equal(ledger_builder_add_contract(&b, 2, &k, &err), 0);
     struct ledger_contract k2 = {0, 1, 466, 830, 6000, 11, 10, LEDGER_NONE, 0};
     assert_int_equal(ledger_builder_add_contract(&b, 2, &k2, &err), 1);
-    struct ledger_deal d = {0, DEAL_NEW, DEAL_LOST, 50, LEDGER_NO_DAY, 0, 3, LEDGER_NONE,
-                            LEDGER_NONE};
+    struct ledger_deal d = {0, DEAL_NEW, DEAL_LOST,   50,         LEDGER_NO_DAY,
+                            0, 3,        LEDGER_NONE, LEDGER_NONE};
     assert_int_equal(ledger_builder_add_deal(&b, 1, &d, &err), -1); /* lost without a date */
     d.closed_day = 60;
     assert_int_equal(ledger_builder_add_deal(&b, 1, &d, &err), 0);

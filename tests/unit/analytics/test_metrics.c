@@ -24,8 +24,8 @@ static int32_t ymd(int y, int m, int d)
 
 static struct ledger_customer_in cust(int64_t id)
 {
-    struct ledger_customer_in c = {id, LEDGER_NO_DAY, LEDGER_NONE, LEDGER_NONE, LEDGER_NONE,
-                                   LEDGER_NONE, 0};
+    struct ledger_customer_in c = {
+        id, LEDGER_NO_DAY, LEDGER_NONE, LEDGER_NONE, LEDGER_NONE, LEDGER_NONE, 0};
     return c;
 }
 
@@ -156,9 +156,8 @@ static void test_cdnow_against_btyd(void **state)
         if (sscanf(line, "%ld %ld %ld %ld %lf", &master, &sample, &ymdv, &cds, &dollars) != 5)
             continue;
         int32_t d = ymd((int)(ymdv / 10000), (int)(ymdv / 100 % 100), (int)(ymdv % 100));
-        assert_int_equal(ledger_builder_add_line(&b, sample, d, llround(dollars * 100), rows, 0,
-                                                 &err),
-                         0);
+        assert_int_equal(
+            ledger_builder_add_line(&b, sample, d, llround(dollars * 100), rows, 0, &err), 0);
         rows++;
     }
     fclose(f);
@@ -277,9 +276,8 @@ static void test_online_retail(void **state)
         while (*inv && (*inv < '0' || *inv > '9'))
             inv++;
         int64_t amount = qty * llround(price * 1000);
-        assert_int_equal(ledger_builder_add_line(&b, id, d, amount, strtoll(inv, NULL, 10), 0,
-                                                 &err),
-                         0);
+        assert_int_equal(
+            ledger_builder_add_line(&b, id, d, amount, strtoll(inv, NULL, 10), 0, &err), 0);
         rows++;
     }
     assert_int_equal(pclose(f), 0);

@@ -15,7 +15,7 @@
 
 static struct ledger_customer_in cust(int64_t id, int32_t created)
 {
-    struct ledger_customer_in c = {id, created, LEDGER_NONE, LEDGER_NONE, LEDGER_NONE,
+    struct ledger_customer_in c = {id,          created, LEDGER_NONE, LEDGER_NONE, LEDGER_NONE,
                                    LEDGER_NONE, 0};
     return c;
 }
@@ -34,9 +34,8 @@ static void test_settings(void **state)
     assert_non_null(strstr(err.message, "not a whole number"));
     assert_int_equal(analytics_settings_set(&s, "state.rule", "magic", &err), -1);
     assert_int_equal(analytics_settings_set(&s, "rfm.r_days", "1,2,3", &err), -1);
-    assert_int_equal(analytics_settings_parse(&s, "state.active_days=400; state.rule = rhythm",
-                                              &err),
-                     -1);
+    assert_int_equal(
+        analytics_settings_parse(&s, "state.active_days=400; state.rule = rhythm", &err), -1);
     assert_non_null(strstr(err.message, "state.active_days (400) must be below"));
     analytics_settings_default(&s);
     assert_int_equal(
@@ -130,12 +129,12 @@ static void test_state_and_stage(void **state)
     analytics_settings_default(&s);
     struct ledger *l = fixture();
     assert_int_equal(analytics_view_compute(&v, l, &s, 1000, NULL, &err), 0);
-    uint8_t st[] = {CUST_STATE_ACTIVE, CUST_STATE_SLEEPING, CUST_STATE_DEAD, CUST_STATE_PROSPECT,
+    uint8_t st[] = {CUST_STATE_ACTIVE, CUST_STATE_SLEEPING, CUST_STATE_DEAD,   CUST_STATE_PROSPECT,
                     CUST_STATE_NONE,   CUST_STATE_LOST,     CUST_STATE_ACTIVE, CUST_STATE_ACTIVE,
                     CUST_STATE_ACTIVE, CUST_STATE_ACTIVE};
-    uint8_t sg[] = {CUST_STAGE_NEW,     CUST_STAGE_LAPSED,  CUST_STAGE_LAPSED, CUST_STAGE_PROSPECT,
-                    CUST_STAGE_NONE,    CUST_STAGE_LAPSED,  CUST_STAGE_ENGAGED,
-                    CUST_STAGE_ENGAGED, CUST_STAGE_NEW,     CUST_STAGE_LOYAL};
+    uint8_t sg[] = {CUST_STAGE_NEW,  CUST_STAGE_LAPSED, CUST_STAGE_LAPSED,  CUST_STAGE_PROSPECT,
+                    CUST_STAGE_NONE, CUST_STAGE_LAPSED, CUST_STAGE_ENGAGED, CUST_STAGE_ENGAGED,
+                    CUST_STAGE_NEW,  CUST_STAGE_LOYAL};
     for (int c = 0; c < 10; c++) {
         assert_int_equal(v.state[c], st[c]);
         assert_int_equal(v.stage[c], sg[c]);

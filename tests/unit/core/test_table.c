@@ -128,9 +128,12 @@ static void test_money_extremes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_text_alignment), cmocka_unit_test(test_csv),
-        cmocka_unit_test(test_json),           cmocka_unit_test(test_json_escape),
-        cmocka_unit_test(test_width_and_lookup), cmocka_unit_test(test_money_extremes),
+        cmocka_unit_test(test_text_alignment),
+        cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_json_escape),
+        cmocka_unit_test(test_width_and_lookup),
+        cmocka_unit_test(test_money_extremes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
