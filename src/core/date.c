@@ -484,6 +484,9 @@ static int lex(const struct reader *r, struct tok *t, int *nt)
                 return fail(r, "unexpected character \"%.*s\"", (int)(i - at), s + at);
             }
         }
+        /* "2024 年 1 月 5 日": a space before a unit kanji carries no meaning. */
+        if (k > 0 && t[k - 1].type == T_SPACE && tk.type >= T_NEN && tk.type <= T_BYO)
+            k--;
         t[k++] = tk;
     }
     t[k].type = T_END;
@@ -678,9 +681,13 @@ have_date:
         }
     } else if (t[k].type == T_JI) {
         k++;
+        if (t[k].type == T_SPACE && t[k + 1].type == T_NUM && t[k + 2].type == T_FUN)
+            k++;
         if (t[k].type == T_NUM && t[k + 1].type == T_FUN) {
             mi = t[k].val;
             k += 2;
+            if (t[k].type == T_SPACE && t[k + 1].type == T_NUM && t[k + 2].type == T_BYO)
+                k++;
             if (t[k].type == T_NUM && t[k + 1].type == T_BYO) {
                 se = t[k].val;
                 k += 2;

@@ -208,6 +208,41 @@ static int is_middle_dot(int32_t cp)
     return cp == 0x30FB || cp == 0x00B7 || cp == 0xFF65;
 }
 
+/* Old and variant kanji common in family names (異体字), folded to the everyday form so that
+ * 髙橋 and 高橋, 齋藤 and 斎藤, 渡邊 and 渡辺 match. Sorted by the first column. Only for matching:
+ * names are stored and shown as written. */
+static const uint16_t kanji_variants[][2] = {
+    {0x51A8, 0x5BCC}, /* 冨 富 */ {0x570B, 0x56FD}, /* 國 国 */ {0x5BE6, 0x5B9F}, /* 實 実 */
+    {0x5D5C, 0x5D0E}, /* 嵜 崎 */ {0x5D8B, 0x5CF6}, /* 嶋 島 */ {0x5D8C, 0x5CF6}, /* 嶌 島 */
+    {0x5EE3, 0x5E83}, /* 廣 広 */ {0x5EF8, 0x8FEA}, /* 廸 迪 */ {0x5F4C, 0x5F25}, /* 彌 弥 */
+    {0x5FB7, 0x5FB3}, /* 德 徳 */ {0x60E0, 0x6075}, /* 惠 恵 */ {0x66FB, 0x6607}, /* 曻 昇 */
+    {0x6852, 0x6851}, /* 桒 桑 */ {0x689D, 0x6761}, /* 條 条 */ {0x69AE, 0x6804}, /* 榮 栄 */
+    {0x69C7, 0x69D9}, /* 槇 槙 */ {0x6AFB, 0x685C}, /* 櫻 桜 */ {0x6DFA, 0x6D45}, /* 淺 浅 */
+    {0x6FA4, 0x6CA2}, /* 澤 沢 */ {0x6FF1, 0x6D5C}, /* 濱 浜 */ {0x7028, 0x702C}, /* 瀨 瀬 */
+    {0x771E, 0x771F}, /* 眞 真 */ {0x7895, 0x5D0E}, /* 碕 崎 */ {0x8218, 0x9928}, /* 舘 館 */
+    {0x85EA, 0x85AE}, /* 藪 薮 */ {0x9089, 0x8FBA}, /* 邉 辺 */ {0x908A, 0x8FBA}, /* 邊 辺 */
+    {0x9115, 0x90F7}, /* 鄕 郷 */ {0x975C, 0x9759}, /* 靜 静 */ {0x9AD9, 0x9AD8}, /* 髙 高 */
+    {0x9ED1, 0x9ED2}, /* 黑 黒 */ {0x9F4A, 0x6589}, /* 齊 斉 */ {0x9F4B, 0x658E}, /* 齋 斎 */
+    {0xFA11, 0x5D0E}, /* 﨑 崎 */ {0xFA14, 0x6B05},                               /* 﨔 欅 */
+};
+
+static int32_t kanji_fold(int32_t cp)
+{
+    size_t lo = 0, hi = sizeof(kanji_variants) / sizeof(kanji_variants[0]);
+    if (cp < 0x51A8 || cp > 0xFA14)
+        return cp;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (kanji_variants[mid][0] == cp)
+            return kanji_variants[mid][1];
+        if (kanji_variants[mid][0] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return cp;
+}
+
 static void emit_folded(struct buf *out, int32_t cp, enum fold_kind kind)
 {
     if (kind == FOLD_MATCH) {
@@ -216,7 +251,7 @@ static void emit_folded(struct buf *out, int32_t cp, enum fold_kind kind)
         if (cp >= 0x80 &&
             (is_middle_dot(cp) || utf8proc_get_property(cp)->category == UTF8PROC_CATEGORY_ZS))
             return;
-        cp = kata_to_hira(cp);
+        cp = kanji_fold(kata_to_hira(cp));
     }
     text_utf8_put(out, cp);
 }

@@ -45,10 +45,11 @@ void text_trim(const char **s, size_t *n);
  * "ﾔﾏﾀﾞ" -> "ヤマダ", "ＡＢＣ１２３" -> "ABC123", "①" -> "1", "㈱" -> "(株)". */
 void text_nfkc(struct buf *out, const char *s, size_t n);
 
-/* Appends the match key of s: NFKC, Unicode case fold, katakana -> hiragana, and without spaces
- * (any whitespace, U+3000) or middle dots (・ ･ ·). "ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダ・タロウ" and "やまだたろう"
- * give the same key; so do "Yamada Taro" and "ｙａｍａｄａｔａｒｏ". Used for search and
- * duplicate detection only, never shown. */
+/* Appends the match key of s: NFKC, Unicode case fold, katakana -> hiragana, old/variant kanji
+ * of family names to the everyday form (髙 -> 高, 齋 -> 斎, 邊 -> 辺, 﨑 -> 崎 ...), and without
+ * spaces (any whitespace, U+3000) or middle dots (・ ･ ·). "ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダ・タロウ" and
+ * "やまだたろう" give the same key; so do "Yamada Taro" and "ｙａｍａｄａｔａｒｏ", and "髙橋" and
+ * "高橋". Used for search and duplicate detection only, never shown. */
 void text_fold_for_match(struct buf *out, const char *s, size_t n);
 
 /* Appends s with hiragana turned into katakana and half-width katakana into full-width katakana

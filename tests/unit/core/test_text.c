@@ -249,6 +249,17 @@ static void test_fold_for_match(void **state)
     expect_text(text_fold_for_match, "ヴァイオリン", "ゔぁいおりん");
     expect_text(text_fold_for_match, "Jean·Luc", "jeanluc");
     expect_text(text_fold_for_match, " \t ", "");
+    /* Variant kanji of family names fold to the everyday form. */
+    expect_text(text_fold_for_match, "髙橋 一郎", "高橋一郎");
+    expect_text(text_fold_for_match, "齋藤", "斎藤");
+    expect_text(text_fold_for_match, "齊藤", "斉藤");
+    expect_text(text_fold_for_match, "渡邊", "渡辺");
+    expect_text(text_fold_for_match, "渡邉", "渡辺");
+    expect_text(text_fold_for_match, "山﨑", "山崎");
+    expect_text(text_fold_for_match, "濱田", "浜田");
+    expect_text(text_fold_for_match, "冨田", "富田");
+    expect_text(text_fold_for_match, "斎藤", "斎藤"); /* 斎 and 斉 stay different */
+    expect_text(text_fold_for_match, "斉藤", "斉藤");
 }
 
 static void test_kana_conversion(void **state)
