@@ -10,6 +10,12 @@
 
 extern const struct migration sqlite_migrations[];
 extern const int sqlite_migration_count;
+extern const struct migration postgres_migrations[];
+extern const int postgres_migration_count;
+
+/* Key of the PostgreSQL advisory lock that serialises migrations when several okaeri servers
+ * start (or run `okaeri migrate`) at once: "okae" in ASCII. */
+#define MIGRATE_LOCK_KEY "1869310821"
 
 const struct migration *migrations_for(enum db_engine engine, int *count)
 {
@@ -18,7 +24,8 @@ const struct migration *migrations_for(enum db_engine engine, int *count)
         *count = sqlite_migration_count;
         return sqlite_migrations;
     case DB_ENGINE_POSTGRES:
-        break;
+        *count = postgres_migration_count;
+        return postgres_migrations;
     }
     *count = 0;
     return NULL;
@@ -79,14 +86,10 @@ fail:
     return -1;
 }
 
-int migrate_apply(struct db *db, int *applied, struct ok_err *err)
+static int apply_pending(struct db *db, const struct migration *list, int count, int *applied,
+                         struct ok_err *err)
 {
-    int count, i, current, done = 0;
-    const struct migration *list = migrations_for(db_engine_of(db), &count);
-    if (applied)
-        *applied = 0;
-    if (!list || count == 0)
-        return ok_err_set(err, OK_ERR_INTERNAL, "no migrations for this database engine");
+    int i, current, done = 0;
     current = migrate_current_version(db, err);
     if (current < 0)
         return -1;
@@ -105,6 +108,26 @@ int migrate_apply(struct db *db, int *applied, struct ok_err *err)
     if (applied)
         *applied = done;
     return 0;
+}
+
+int migrate_apply(struct db *db, int *applied, struct ok_err *err)
+{
+    int count, rc;
+    struct ok_err ignored;
+    const struct migration *list = migrations_for(db_engine_of(db), &count);
+    if (applied)
+        *applied = 0;
+    if (!list || count == 0)
+        return ok_err_set(err, OK_ERR_INTERNAL, "no migrations for this database engine");
+    if (db_engine_of(db) != DB_ENGINE_POSTGRES)
+        return apply_pending(db, list, count, applied, err);
+    /* Several servers may upgrade one database at the same moment: the first takes the lock and
+     * migrates, the others wait and then find nothing to do. */
+    if (db_exec(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")", err) < 0)
+        return -1;
+    rc = apply_pending(db, list, count, applied, err);
+    db_exec(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", &ignored);
+    return rc;
 }
 
 int migrate_check(struct db *db, struct ok_err *err)
