@@ -6,7 +6,12 @@
 
 #include <string.h>
 
+#include <stdlib.h>
+
+#include "analytics/kpi.h"
 #include "analytics/report.h"
+#include "core/mem.h"
+#include "store/goal.h"
 #include "analytics/view.h"
 #include "core/date.h"
 #include "service/names.h"
@@ -15,22 +20,86 @@
 
 #define OPTS(o) ((const struct report_opts *)(o))
 
-static struct table *build_summary(const struct snapshot *s, const struct report_params *p,
-                                   const void *o, struct ok_err *err)
+/* Goals whose period overlaps the report's, for report_kpis. */
+struct goal_list {
+    struct kpi_goal *goals;
+    char **names;
+    size_t n, alloc;
+};
+
+static int collect_goal(void *ctx, const struct goal *g)
 {
+    struct goal_list *gl = ctx;
+    size_t cap = gl->alloc;
+    if (gl->n == gl->alloc) {
+        size_t cap2 = gl->alloc;
+        gl->goals = xgrow(gl->goals, &cap, gl->n + 1, sizeof(*gl->goals));
+        gl->names = xgrow(gl->names, &cap2, gl->n + 1, sizeof(*gl->names));
+        gl->alloc = cap;
+    }
+    gl->names[gl->n] = xstrdup(g->kpi);
+    gl->goals[gl->n].kpi = gl->names[gl->n];
+    gl->goals[gl->n].target = g->target;
+    gl->n++;
+    return 0;
+}
+
+static struct table *build_kpis(const struct report_call *c, struct ok_err *err)
+{
+    struct goal_list gl = {0};
+    struct goal_query q = {0};
+    char from[11], to[11];
+    struct table *t = NULL;
+    size_t i;
+    date_format_iso(c->p->from, from);
+    date_format_iso(c->p->to, to);
+    q.from = from;
+    q.to = to;
+    q.limit = 1000;
+    if (store_goal_list(c->db, &q, collect_goal, &gl, err) == 0)
+        t = report_kpis(c->snap->ledger, OPTS(c->opts), c->p->from, c->p->to, gl.goals, gl.n,
+                        err);
+    for (i = 0; i < gl.n; i++)
+        free(gl.names[i]);
+    free(gl.names);
+    free(gl.goals);
+    return t;
+}
+
+/* The KPI breakdowns share one shape: (ledger, opts, from, to). */
+#define RANGE_REPORT(fn_name, report_fn)                                                         \
+    static struct table *fn_name(const struct report_call *c, struct ok_err *err)                 \
+    {                                                                                             \
+        return report_fn(c->snap->ledger, OPTS(c->opts), c->p->from, c->p->to, err);              \
+    }
+RANGE_REPORT(build_referrals, report_referrals)
+RANGE_REPORT(build_renewals, report_renewals)
+RANGE_REPORT(build_upsell, report_upsell)
+RANGE_REPORT(build_lost_reasons, report_lost_reasons)
+RANGE_REPORT(build_satisfaction, report_satisfaction)
+
+static struct table *build_summary(const struct report_call *c, struct ok_err *err)
+{
+    const struct snapshot *s = c->snap;
+    const struct report_params *p = c->p;
+    const void *o = c->opts;
     (void)o;
     return summary_report(s, p->as_of, err);
 }
 
-static struct table *build_customers(const struct snapshot *s, const struct report_params *p,
-                                     const void *o, struct ok_err *err)
+static struct table *build_customers(const struct report_call *c, struct ok_err *err)
 {
+    const struct snapshot *s = c->snap;
+    const struct report_params *p = c->p;
+    const void *o = c->opts;
     return report_customers(s->ledger, OPTS(o), p->as_of, err);
 }
 
-static struct table *build_inventory(const struct snapshot *s, const struct report_params *p,
-                                     const void *o, struct ok_err *err)
+static struct table *build_inventory(const struct report_call *c, struct ok_err *err)
 {
+    const struct snapshot *s = c->snap;
+    const struct report_params *p = c->p;
+    const void *o = c->opts;
     int state;
     if (!p->state)
         return report_inventory(s->ledger, OPTS(o), p->as_of, err);
@@ -42,39 +111,51 @@ static struct table *build_inventory(const struct snapshot *s, const struct repo
     return report_inventory_members(s->ledger, OPTS(o), p->as_of, state, err);
 }
 
-static struct table *build_lifecycle(const struct snapshot *s, const struct report_params *p,
-                                     const void *o, struct ok_err *err)
+static struct table *build_lifecycle(const struct report_call *c, struct ok_err *err)
 {
+    const struct snapshot *s = c->snap;
+    const struct report_params *p = c->p;
+    const void *o = c->opts;
     return report_lifecycle(s->ledger, OPTS(o), p->as_of, err);
 }
 
-static struct table *build_transitions(const struct snapshot *s, const struct report_params *p,
-                                       const void *o, struct ok_err *err)
+static struct table *build_transitions(const struct report_call *c, struct ok_err *err)
 {
+    const struct snapshot *s = c->snap;
+    const struct report_params *p = c->p;
+    const void *o = c->opts;
     return report_transitions(s->ledger, OPTS(o), p->from, p->to, err);
 }
 
-static struct table *build_stage_time(const struct snapshot *s, const struct report_params *p,
-                                      const void *o, struct ok_err *err)
+static struct table *build_stage_time(const struct report_call *c, struct ok_err *err)
 {
+    const struct snapshot *s = c->snap;
+    const struct report_params *p = c->p;
+    const void *o = c->opts;
     return report_stage_time(s->ledger, OPTS(o), p->as_of, err);
 }
 
-static struct table *build_rfm(const struct snapshot *s, const struct report_params *p,
-                               const void *o, struct ok_err *err)
+static struct table *build_rfm(const struct report_call *c, struct ok_err *err)
 {
+    const struct snapshot *s = c->snap;
+    const struct report_params *p = c->p;
+    const void *o = c->opts;
     return report_rfm(s->ledger, OPTS(o), p->as_of, err);
 }
 
-static struct table *build_rfm_segments(const struct snapshot *s, const struct report_params *p,
-                                        const void *o, struct ok_err *err)
+static struct table *build_rfm_segments(const struct report_call *c, struct ok_err *err)
 {
+    const struct snapshot *s = c->snap;
+    const struct report_params *p = c->p;
+    const void *o = c->opts;
     return report_rfm_segments(s->ledger, OPTS(o), p->as_of, err);
 }
 
-static struct table *build_cohorts(const struct snapshot *s, const struct report_params *p,
-                                   const void *o, struct ok_err *err)
+static struct table *build_cohorts(const struct report_call *c, struct ok_err *err)
 {
+    const struct snapshot *s = c->snap;
+    const struct report_params *p = c->p;
+    const void *o = c->opts;
     return report_cohorts(s->ledger, OPTS(o), p->as_of, err);
 }
 
@@ -92,6 +173,18 @@ static const struct report_def reports[] = {
     {"rfm-segments", "named RFM segments (優良顧客 Champions, 離反予備軍 At risk …)", 0,
      build_rfm_segments},
     {"cohorts", "retention and revenue by month of first purchase", 0, build_cohorts},
+    {"kpis", "retention KPIs between --from and --to, with goals and progress",
+     REPORT_USES_RANGE, build_kpis},
+    {"referrals", "referrals by trigger and by the referrer's stage and RFM segment",
+     REPORT_USES_RANGE, build_referrals},
+    {"renewals", "contracts ending in the period: renewed or not, end reasons", REPORT_USES_RANGE,
+     build_renewals},
+    {"upsell", "won upsell and cross-sell deals by trigger and product", REPORT_USES_RANGE,
+     build_upsell},
+    {"lost-reasons", "lost deals by reason and their reactivation", REPORT_USES_RANGE,
+     build_lost_reasons},
+    {"satisfaction", "feedback by kind: responses and scores", REPORT_USES_RANGE,
+     build_satisfaction},
 };
 
 const struct report_def *service_reports(size_t *count)
@@ -163,7 +256,10 @@ struct table *service_report_run(struct db *db, const struct snapshot *snap,
     memset(&opts, 0, sizeof(opts));
     opts.settings = &snap->settings;
     opts.names = &names.api;
-    t = def->build(snap, p, &opts, err);
+    {
+        struct report_call call = {snap, p, &opts, db};
+        t = def->build(&call, err);
+    }
     service_names_release(&names);
     return t;
 }

@@ -30,12 +30,20 @@ struct report_params {
     const char *state; /* "active", "sleeping" … or NULL */
 };
 
+/* What a report function gets: the snapshot, its parameters, the options for the pure report
+ * functions (settings, names) and the database for extra inputs such as goals. */
+struct report_call {
+    const struct snapshot *snap;
+    const struct report_params *p;
+    const void *opts; /* const struct report_opts * */
+    struct db *db;
+};
+
 struct report_def {
     const char *name;
     const char *summary;
     unsigned uses;
-    struct table *(*build)(const struct snapshot *s, const struct report_params *p,
-                           const void *opts, struct ok_err *err);
+    struct table *(*build)(const struct report_call *c, struct ok_err *err);
 };
 
 /* All reports, in display order. */
