@@ -62,5 +62,6 @@ int cmd_customer(struct cli *cli, int argc, char **argv);
 int cmd_order(struct cli *cli, int argc, char **argv);
 int cmd_deal(struct cli *cli, int argc, char **argv);
 int cmd_report(struct cli *cli, int argc, char **argv);
+int cmd_clv(struct cli *cli, int argc, char **argv);
 
 #endif

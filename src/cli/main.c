@@ -21,6 +21,7 @@ static const struct cli_command commands[] = {
     {"order", "add and list order lines", cmd_order},
     {"deal", "add deals, win or lose them with a reason", cmd_deal},
     {"report", "retention reports (summary, ...)", cmd_report},
+    {"clv", "customer value models: fit, predict (P(alive), CLV), validate", cmd_clv},
 };
 
 static void usage(FILE *out)

@@ -411,6 +411,7 @@ int value_validate(enum clv_model model, const struct value_summaries *s,
     if (!clv_params_valid(&out->fit.params))
         return ok_err_set(err, OK_ERR_INVALID, "the model could not be fitted: %s",
                           out->fit.reason);
+    out->unit_days = s->unit_days;
     out->t_holdout = (double)(s->holdout_end - s->cal_end) / s->unit_days;
     if (clv_validate_bins(&out->fit.params, s->x, s->t_x, s->T, s->x_holdout, s->n,
                           out->t_holdout, &out->bins, err) < 0)
@@ -490,9 +491,9 @@ struct table *value_validation_bins_table(const struct value_validation *v)
     table_set_int(t, r, 1, (int64_t)llround(total));
     table_set_ratio(t, r, 2, b->total_actual, total);
     table_set_ratio(t, r, 3, b->total_predicted, total);
-    table_add_note(t, "holdout purchases in all: actual %.0f, predicted %.1f (%s, %.4g %s)",
+    table_add_note(t, "holdout purchases in all: actual %.0f, predicted %.1f (%s, holdout %.4g %ss)",
                    b->total_actual, b->total_predicted, clv_model_name(v->fit.params.model),
-                   v->t_holdout, v->t_holdout == 1.0 ? "unit" : "units");
+                   v->t_holdout, value_unit_name(v->unit_days));
     return t;
 }
 

@@ -114,6 +114,7 @@ struct table *value_predictions_table(const struct value_summaries *s,
 struct value_validation {
     struct clv_fit_result fit;
     struct clv_validation bins; /* by calibration frequency 0..6, 7+ */
+    double unit_days;           /* model time unit */
     double t_holdout;           /* holdout length in model units */
     size_t nweeks;
     double *weeks;             /* 1..nweeks, weeks since the cohort start */
