@@ -50,7 +50,7 @@ else
 Q := @
 endif
 
-.PHONY: all run test test-unit test-cli bench lint fuzz clean deps
+.PHONY: all run test test-build bench lint fuzz print-libs clean deps
 all: $(BIN)
 
 $(BIN): $(MAIN_OBJ) $(LIB)
@@ -80,6 +80,22 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	@echo "  BIN  $@"
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
+# Fuzz targets: tests/fuzz/fuzz_<name>.c. `make test` builds each with a replay driver against the
+# sanitized library and replays its seed corpus; `make fuzz` runs libFuzzer (clang) on each.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%-replay)
+FUZZ_SECS ?= 60
+$(BUILD)/fuzz/%-replay: tests/fuzz/%.c tests/fuzz/replay.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ $@"
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(LIB) $(LDLIBS)
+
+fuzz: deps
+	@tests/fuzz/run fuzz $(FUZZ_SECS)
+
+print-libs:
+	@echo $(PKG_LIBS) -lm -lpthread
+
 deps:
 	@scripts/install-deps
 
@@ -92,7 +108,7 @@ test: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 all test-build
 	@tests/run-all build/san ./okaeri
 
-test-build: $(UNIT_BINS) $(BIN)
+test-build: $(UNIT_BINS) $(BIN) $(FUZZ_BINS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)

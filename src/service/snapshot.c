@@ -10,7 +10,9 @@
 #include "core/date.h"
 #include "core/mem.h"
 #include "core/money.h"
+#include "store/customer.h"
 #include "store/history.h"
+#include "store/order.h"
 #include "store/store.h"
 #include "core/banned.h"
 
@@ -233,6 +235,17 @@ int snapshot_load(struct db *db, struct snapshot *s, struct ok_err *err)
     memset(&ld, 0, sizeof(ld));
     ld.s = s;
     ledger_builder_init(&ld.b, s->money_decimals);
+    {
+        /* Sizing the arrays up front saves regrowing them line by line (10 M lines). */
+        int64_t customers = 0, lines = 0;
+        if (store_customer_count(db, &customers, err) < 0 ||
+            store_order_count(db, &lines, NULL, err) < 0) {
+            ledger_builder_release(&ld.b);
+            snapshot_release(s);
+            return -1;
+        }
+        ledger_builder_reserve(&ld.b, (size_t)customers, (size_t)lines);
+    }
     if (store_history_scan(db, &sink, err) < 0) {
         ledger_builder_release(&ld.b);
         free(ld.deal_ids);
