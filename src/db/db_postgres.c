@@ -94,6 +94,7 @@ char *db_pg_rewrite_placeholders(const char *sql, int *nparams)
 {
     struct buf out;
     const char *p = sql;
+    char *sql_out;
     int n = 0;
     buf_init(&out, 0);
     while (*p) {
@@ -148,7 +149,9 @@ char *db_pg_rewrite_placeholders(const char *sql, int *nparams)
         }
     }
     *nparams = n;
-    return buf_detach(&out, NULL);
+    sql_out = buf_detach(&out, NULL);
+    buf_release(&out); /* detach leaves a fresh empty buffer behind */
+    return sql_out;
 }
 
 /* ---- errors -------------------------------------------------------------------------------- */
