@@ -63,9 +63,9 @@ void activity_to_json(const struct activity *a, struct buf *out)
     buf_putc(out, '}');
 }
 
-#define SELECT_ACTIVITY                                                                          \
-    "SELECT a.id, a.code, c.code, u.login, a.occurred_at, a.channel, a.direction, a.subject, "   \
-    "a.body, a.outcome, a.deal_id, a.task_id, a.created_at FROM activities a "                   \
+#define SELECT_ACTIVITY                                                                            \
+    "SELECT a.id, a.code, c.code, u.login, a.occurred_at, a.channel, a.direction, a.subject, "     \
+    "a.body, a.outcome, a.deal_id, a.task_id, a.created_at FROM activities a "                     \
     "JOIN customers c ON c.id = a.customer_id LEFT JOIN users u ON u.id = a.user_id "
 
 static void read_row(struct db_stmt *st, struct activity *a)
@@ -116,14 +116,12 @@ static int get_one(struct db *db, const char *code, int64_t id, struct activity 
     return 0;
 }
 
-int store_activity_get_by_id(struct db *db, int64_t id, struct activity *out,
-                             struct ok_err *err)
+int store_activity_get_by_id(struct db *db, int64_t id, struct activity *out, struct ok_err *err)
 {
     return get_one(db, NULL, id, out, err);
 }
 
-int store_activity_get(struct db *db, const char *code, struct activity *out,
-                       struct ok_err *err)
+int store_activity_get(struct db *db, const char *code, struct activity *out, struct ok_err *err)
 {
     return get_one(db, code ? code : "", 0, out, err);
 }

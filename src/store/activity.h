@@ -47,10 +47,8 @@ int64_t store_activity_create(struct db *db, const struct store_actor *who, stru
                               struct ok_err *err);
 
 /* Reads an activity by id or code into *out (caller releases); OK_ERR_NOT_FOUND when none. */
-int store_activity_get_by_id(struct db *db, int64_t id, struct activity *out,
-                             struct ok_err *err);
-int store_activity_get(struct db *db, const char *code, struct activity *out,
-                       struct ok_err *err);
+int store_activity_get_by_id(struct db *db, int64_t id, struct activity *out, struct ok_err *err);
+int store_activity_get(struct db *db, const char *code, struct activity *out, struct ok_err *err);
 
 /* Deletes an activity recorded by mistake (audited with the record as before). */
 int store_activity_delete(struct db *db, const struct store_actor *who, int64_t id,

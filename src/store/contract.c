@@ -12,8 +12,8 @@
 
 void contract_release(struct contract *c)
 {
-    char **const fields[] = {&c->code,       &c->customer_code, &c->product_sku, &c->start_on,
-                             &c->end_on,     &c->end_reason,    &c->end_note,    &c->created_at};
+    char **const fields[] = {&c->code,   &c->customer_code, &c->product_sku, &c->start_on,
+                             &c->end_on, &c->end_reason,    &c->end_note,    &c->created_at};
     store_fields_free(fields, (int)(sizeof(fields) / sizeof(fields[0])));
     memset(c, 0, sizeof(*c));
 }
@@ -57,9 +57,9 @@ void contract_to_json(const struct contract *c, struct buf *out)
     buf_putc(out, '}');
 }
 
-#define SELECT_CONTRACT                                                                          \
-    "SELECT k.id, k.code, c.code, p.sku, k.start_on, k.end_on, k.amount, k.renewed_from, "       \
-    "r.code, k.end_note, k.created_at FROM contracts k JOIN customers c ON c.id = k.customer_id " \
+#define SELECT_CONTRACT                                                                            \
+    "SELECT k.id, k.code, c.code, p.sku, k.start_on, k.end_on, k.amount, k.renewed_from, "         \
+    "r.code, k.end_note, k.created_at FROM contracts k JOIN customers c ON c.id = k.customer_id "  \
     "LEFT JOIN products p ON p.id = k.product_id LEFT JOIN causes r ON r.id = k.end_reason_id "
 
 static void read_row(struct db_stmt *st, struct contract *c)
@@ -108,14 +108,12 @@ static int get_one(struct db *db, const char *code, int64_t id, struct contract 
     return 0;
 }
 
-int store_contract_get_by_id(struct db *db, int64_t id, struct contract *out,
-                             struct ok_err *err)
+int store_contract_get_by_id(struct db *db, int64_t id, struct contract *out, struct ok_err *err)
 {
     return get_one(db, NULL, id, out, err);
 }
 
-int store_contract_get(struct db *db, const char *code, struct contract *out,
-                       struct ok_err *err)
+int store_contract_get(struct db *db, const char *code, struct contract *out, struct ok_err *err)
 {
     return get_one(db, code ? code : "", 0, out, err);
 }
@@ -124,8 +122,7 @@ struct contract_refs {
     int64_t customer_id, product_id, reason_id;
 };
 
-static int resolve(struct db *db, struct contract *c, struct contract_refs *r,
-                   struct ok_err *err)
+static int resolve(struct db *db, struct contract *c, struct contract_refs *r, struct ok_err *err)
 {
     r->customer_id = store_ref_customer(db, c->customer_code, "customer_code", err);
     if (r->customer_id < 0)
@@ -165,8 +162,7 @@ static int resolve(struct db *db, struct contract *c, struct contract_refs *r,
     return 0;
 }
 
-static void bind_fields(struct db_stmt *st, const struct contract *c,
-                        const struct contract_refs *r)
+static void bind_fields(struct db_stmt *st, const struct contract *c, const struct contract_refs *r)
 {
     db_bind_text_or_null(st, 1, c->code);
     db_bind_i64(st, 2, r->customer_id);
@@ -351,9 +347,8 @@ out:
     return new_id;
 }
 
-int store_contract_end(struct db *db, const struct store_actor *who, int64_t id,
-                       const char *reason, const char *note, const char *end_on,
-                       struct ok_err *err)
+int store_contract_end(struct db *db, const struct store_actor *who, int64_t id, const char *reason,
+                       const char *note, const char *end_on, struct ok_err *err)
 {
     struct contract before, after;
     int rc = -1;

@@ -19,14 +19,14 @@
 /* Strings owned by the struct (freed by contract_release); NULL means empty. */
 struct contract {
     int64_t id;
-    char *code;          /* optional, the business's own id */
-    char *customer_code; /* required */
-    char *product_sku;   /* optional */
-    char *start_on;      /* YYYY-MM-DD, required; any date form accepted */
-    char *end_on;        /* YYYY-MM-DD, required, >= start_on */
-    int64_t amount;      /* per term, minor units, >= 0 */
+    char *code;           /* optional, the business's own id */
+    char *customer_code;  /* required */
+    char *product_sku;    /* optional */
+    char *start_on;       /* YYYY-MM-DD, required; any date form accepted */
+    char *end_on;         /* YYYY-MM-DD, required, >= start_on */
+    int64_t amount;       /* per term, minor units, >= 0 */
     int64_t renewed_from; /* id of the contract this one renews; 0: none */
-    char *end_reason;    /* causes code, when it ended without renewal */
+    char *end_reason;     /* causes code, when it ended without renewal */
     char *end_note;
     char *created_at;
 };
@@ -42,10 +42,8 @@ int64_t store_contract_create(struct db *db, const struct store_actor *who, stru
                               struct ok_err *err);
 
 /* Reads a contract by id or code into *out (caller releases); OK_ERR_NOT_FOUND when none. */
-int store_contract_get_by_id(struct db *db, int64_t id, struct contract *out,
-                             struct ok_err *err);
-int store_contract_get(struct db *db, const char *code, struct contract *out,
-                       struct ok_err *err);
+int store_contract_get_by_id(struct db *db, int64_t id, struct contract *out, struct ok_err *err);
+int store_contract_get(struct db *db, const char *code, struct contract *out, struct ok_err *err);
 
 /* Writes all fields of c over contract c->id (audited). */
 int store_contract_update(struct db *db, const struct store_actor *who, struct contract *c,
@@ -58,9 +56,8 @@ int64_t store_contract_renew(struct db *db, const struct store_actor *who, int64
 
 /* Records that contract id ends without renewal: reason (causes code or label, required), a
  * note, and optionally an earlier end date (terminated early; NULL keeps end_on). */
-int store_contract_end(struct db *db, const struct store_actor *who, int64_t id,
-                       const char *reason, const char *note, const char *end_on,
-                       struct ok_err *err);
+int store_contract_end(struct db *db, const struct store_actor *who, int64_t id, const char *reason,
+                       const char *note, const char *end_on, struct ok_err *err);
 
 struct contract_query {
     const char *customer_code; /* NULL: all */

@@ -11,13 +11,13 @@
 #include "store/fields.h"
 #include "core/banned.h"
 
-const char *const feedback_kinds[] = {"need", "complaint", "idea", "testimonial", "satisfaction",
-                                      NULL};
+const char *const feedback_kinds[] = {"need",        "complaint",    "idea",
+                                      "testimonial", "satisfaction", NULL};
 
 void feedback_release(struct feedback *f)
 {
-    char **const fields[] = {&f->code, &f->customer_code, &f->kind, &f->text, &f->received_on,
-                             &f->created_at};
+    char **const fields[] = {&f->code, &f->customer_code, &f->kind,
+                             &f->text, &f->received_on,   &f->created_at};
     store_fields_free(fields, (int)(sizeof(fields) / sizeof(fields[0])));
     memset(f, 0, sizeof(*f));
     f->score = -1;
@@ -37,8 +37,7 @@ int store_feedback_validate(struct feedback *f, struct ok_err *err)
     if (!strcmp(f->kind, "satisfaction") && f->score < 0)
         return store_invalid(err, "score", "a satisfaction entry needs a score from 0 to 10");
     if (strcmp(f->kind, "satisfaction") && !f->text)
-        return store_invalid(err, "text", "a %s needs its text: what the customer said",
-                             f->kind);
+        return store_invalid(err, "text", "a %s needs its text: what the customer said", f->kind);
     return 0;
 }
 
@@ -60,8 +59,8 @@ void feedback_to_json(const struct feedback *f, struct buf *out)
     buf_putc(out, '}');
 }
 
-#define SELECT_FEEDBACK                                                                          \
-    "SELECT f.id, f.code, c.code, f.kind, f.score, f.text, f.received_on, f.created_at "         \
+#define SELECT_FEEDBACK                                                                            \
+    "SELECT f.id, f.code, c.code, f.kind, f.score, f.text, f.received_on, f.created_at "           \
     "FROM feedback f JOIN customers c ON c.id = f.customer_id "
 
 static void read_row(struct db_stmt *st, struct feedback *f)
@@ -108,14 +107,12 @@ static int get_one(struct db *db, const char *code, int64_t id, struct feedback 
     return 0;
 }
 
-int store_feedback_get_by_id(struct db *db, int64_t id, struct feedback *out,
-                             struct ok_err *err)
+int store_feedback_get_by_id(struct db *db, int64_t id, struct feedback *out, struct ok_err *err)
 {
     return get_one(db, NULL, id, out, err);
 }
 
-int store_feedback_get(struct db *db, const char *code, struct feedback *out,
-                       struct ok_err *err)
+int store_feedback_get(struct db *db, const char *code, struct feedback *out, struct ok_err *err)
 {
     return get_one(db, code ? code : "", 0, out, err);
 }
@@ -252,8 +249,7 @@ static int filter_build(struct db *db, const struct feedback_query *q, struct fi
     return 0;
 }
 
-static int filter_bind(struct db_stmt *st, const struct feedback_query *q,
-                       const struct filter *f)
+static int filter_bind(struct db_stmt *st, const struct feedback_query *q, const struct filter *f)
 {
     int idx = 1;
     if (f->customer_id)

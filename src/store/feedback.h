@@ -23,7 +23,7 @@ struct feedback {
     char *kind;          /* need, complaint, idea, testimonial, satisfaction */
     int score;           /* 0..10, or -1 for none */
     char *text;
-    char *received_on;   /* YYYY-MM-DD, required; any date form accepted */
+    char *received_on; /* YYYY-MM-DD, required; any date form accepted */
     char *created_at;
 };
 
@@ -39,10 +39,8 @@ int64_t store_feedback_create(struct db *db, const struct store_actor *who, stru
                               struct ok_err *err);
 
 /* Reads feedback by id or code into *out (caller releases); OK_ERR_NOT_FOUND when none. */
-int store_feedback_get_by_id(struct db *db, int64_t id, struct feedback *out,
-                             struct ok_err *err);
-int store_feedback_get(struct db *db, const char *code, struct feedback *out,
-                       struct ok_err *err);
+int store_feedback_get_by_id(struct db *db, int64_t id, struct feedback *out, struct ok_err *err);
+int store_feedback_get(struct db *db, const char *code, struct feedback *out, struct ok_err *err);
 
 /* Deletes feedback recorded by mistake (audited). */
 int store_feedback_delete(struct db *db, const struct store_actor *who, int64_t id,

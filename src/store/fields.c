@@ -59,8 +59,8 @@ int store_check_text(const char *value, const char *field, const char *what, int
     return 0;
 }
 
-int store_check_enum(const char *value, const char *field, const char *const *allowed,
-                     int required, struct ok_err *err)
+int store_check_enum(const char *value, const char *field, const char *const *allowed, int required,
+                     struct ok_err *err)
 {
     struct buf list;
     int i;
@@ -75,14 +75,12 @@ int store_check_enum(const char *value, const char *field, const char *const *al
     buf_init(&list, 1024);
     for (i = 0; allowed[i]; i++)
         buf_printf(&list, "%s%s", i ? ", " : "", allowed[i]);
-    store_invalid(err, field, "%s '%.100s' is not valid; use one of: %s", field, value,
-                  list.data);
+    store_invalid(err, field, "%s '%.100s' is not valid; use one of: %s", field, value, list.data);
     buf_release(&list);
     return -1;
 }
 
-int store_norm_date(char **field, const char *name, int required, int32_t *days,
-                    struct ok_err *err)
+int store_norm_date(char **field, const char *name, int required, int32_t *days, struct ok_err *err)
 {
     const char *v = *field;
     int32_t day, secs;
@@ -96,8 +94,7 @@ int store_norm_date(char **field, const char *name, int required, int32_t *days,
     if (date_parse_iso(v, strlen(v), &day) < 0) {
         ok_err_clear(&perr);
         if (date_parse(v, strlen(v), &day, &secs, &perr) < 0)
-            return store_invalid(err, name, "%s '%.100s' is not a date: %s", name, v,
-                                 perr.message);
+            return store_invalid(err, name, "%s '%.100s' is not a date: %s", name, v, perr.message);
         if (secs != DATE_SECS_NONE)
             return store_invalid(err, name,
                                  "%s '%.100s' has a time of day; give only the date (2024-01-05)",
@@ -153,8 +150,7 @@ static const char SQL_CUSTOMER_BY_CODE[] = "SELECT id FROM customers WHERE code 
 static const char SQL_USER_BY_LOGIN[] = "SELECT id FROM users WHERE login = ?";
 static const char SQL_PRODUCT_BY_SKU[] = "SELECT id FROM products WHERE sku = ?";
 
-int64_t store_ref_customer(struct db *db, const char *code, const char *field,
-                           struct ok_err *err)
+int64_t store_ref_customer(struct db *db, const char *code, const char *field, struct ok_err *err)
 {
     return ref_by_text(db, SQL_CUSTOMER_BY_CODE, code, field, "customer with code",
                        "find codes with `okaeri customer list`", err);

@@ -32,8 +32,8 @@ int store_check_text(const char *value, const char *field, const char *what, int
 
 /* Checks that value is one of the NULL-terminated `allowed` words; the message lists them.
  * NULL/"" passes unless required. */
-int store_check_enum(const char *value, const char *field, const char *const *allowed,
-                     int required, struct ok_err *err);
+int store_check_enum(const char *value, const char *field, const char *const *allowed, int required,
+                     struct ok_err *err);
 
 /* Reads *field as a date in any form date_parse accepts and rewrites it as YYYY-MM-DD. A time
  * part is refused. NULL/"" passes unless required. *days (may be NULL) receives the day. */
@@ -46,8 +46,7 @@ int store_norm_datetime(char **field, const char *name, int required, struct ok_
 
 /* Resolves a customer code / user login / product sku to its id: > 0 found, 0 when the input is
  * NULL or "", -1 with OK_ERR_INVALID located at field when it does not exist (or a db error). */
-int64_t store_ref_customer(struct db *db, const char *code, const char *field,
-                           struct ok_err *err);
+int64_t store_ref_customer(struct db *db, const char *code, const char *field, struct ok_err *err);
 int64_t store_ref_user(struct db *db, const char *login, const char *field, struct ok_err *err);
 int64_t store_ref_product(struct db *db, const char *sku, const char *field, struct ok_err *err);
 /* A deal, task or other row by id: 1 when it exists, 0 for id 0, -1 with an error otherwise.

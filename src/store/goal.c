@@ -13,8 +13,7 @@
 
 void goal_release(struct goal *g)
 {
-    char **const fields[] = {&g->kpi, &g->period_start, &g->period_end, &g->note,
-                             &g->created_at};
+    char **const fields[] = {&g->kpi, &g->period_start, &g->period_end, &g->note, &g->created_at};
     store_fields_free(fields, (int)(sizeof(fields) / sizeof(fields[0])));
     memset(g, 0, sizeof(*g));
 }
@@ -120,8 +119,8 @@ static const char SQL_UPSERT[] =
 static const char SQL_FIND[] =
     "SELECT id FROM goals WHERE kpi = ? AND period_start = ? AND period_end = ?";
 
-static int64_t insert_goal(struct db *db, const struct store_actor *who, struct goal *g,
-                           int upsert, struct ok_err *err)
+static int64_t insert_goal(struct db *db, const struct store_actor *who, struct goal *g, int upsert,
+                           struct ok_err *err)
 {
     struct db_stmt *st = NULL;
     struct goal before;
@@ -171,8 +170,8 @@ static int64_t insert_goal(struct db *db, const struct store_actor *who, struct 
     if (existing)
         goal_to_json(&before, &bj);
     goal_to_json(g, &aj);
-    if (store_audit(db, who, existing ? "update" : "create", "goal", id,
-                    existing ? bj.data : NULL, aj.data, err) < 0)
+    if (store_audit(db, who, existing ? "update" : "create", "goal", id, existing ? bj.data : NULL,
+                    aj.data, err) < 0)
         goto fail;
     if (db_commit(db, err) < 0)
         goto fail;
@@ -271,8 +270,7 @@ int store_goal_update(struct db *db, const struct store_actor *who, struct goal 
     return change_goal(db, who, g->id, g, err);
 }
 
-int store_goal_delete(struct db *db, const struct store_actor *who, int64_t id,
-                      struct ok_err *err)
+int store_goal_delete(struct db *db, const struct store_actor *who, int64_t id, struct ok_err *err)
 {
     return change_goal(db, who, id, NULL, err);
 }

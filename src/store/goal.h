@@ -50,8 +50,7 @@ int store_goal_update(struct db *db, const struct store_actor *who, struct goal 
                       struct ok_err *err);
 
 /* Deletes goal id (audited). */
-int store_goal_delete(struct db *db, const struct store_actor *who, int64_t id,
-                      struct ok_err *err);
+int store_goal_delete(struct db *db, const struct store_actor *who, int64_t id, struct ok_err *err);
 
 struct goal_query {
     const char *kpi;  /* NULL: any */

@@ -117,8 +117,8 @@ static int keep_one(void *ctx, const struct list_item *it)
     return 1;
 }
 
-static int get_item(struct db *db, const struct list_def *def, const char *code,
-                    struct one_item *o, struct ok_err *err)
+static int get_item(struct db *db, const struct list_def *def, const char *code, struct one_item *o,
+                    struct ok_err *err)
 {
     char sql[512];
     int n;
@@ -149,8 +149,7 @@ static int code_valid(const char *s)
 }
 
 /* Runs a one-off statement with text/NULL parameters (n of them) inside the caller's tx. */
-static int run(struct db *db, const char *sql, const char *const *params, int n,
-               struct ok_err *err)
+static int run(struct db *db, const char *sql, const char *const *params, int n, struct ok_err *err)
 {
     struct db_stmt *st = db_prepare(db, sql, err);
     int i, rc;
@@ -192,8 +191,7 @@ int64_t store_lists_add(struct db *db, const struct store_actor *who, const char
         const char *params[] = {code, label_ja, label_en && *label_en ? label_en : code};
         if (run(db, sql, params, 3, err) < 0) {
             if (err && err->code == OK_ERR_CONFLICT) {
-                ok_err_set(err, OK_ERR_CONFLICT, "%s already has the code '%s'", def->name,
-                           code);
+                ok_err_set(err, OK_ERR_CONFLICT, "%s already has the code '%s'", def->name, code);
                 ok_err_locate(err, "code", 0);
             }
             goto fail;
@@ -216,8 +214,8 @@ out:
 
 /* Applies an UPDATE (params then code) to one value with audit. */
 static int change_item(struct db *db, const struct store_actor *who, const struct list_def *def,
-                       const char *action, const char *sql, const char *const *params,
-                       int n, const char *code, struct ok_err *err)
+                       const char *action, const char *sql, const char *const *params, int n,
+                       const char *code, struct ok_err *err)
 {
     struct one_item before, after;
     const char *all[4];
@@ -235,8 +233,8 @@ static int change_item(struct db *db, const struct store_actor *who, const struc
         goto fail;
     if (get_item(db, def, code, &after, err) < 0)
         goto fail;
-    if (store_audit(db, who, action, def->name, before.id, before.json.data, after.json.data,
-                    err) < 0)
+    if (store_audit(db, who, action, def->name, before.id, before.json.data, after.json.data, err) <
+        0)
         goto fail;
     if (db_commit(db, err) < 0)
         goto fail;
@@ -280,8 +278,7 @@ int store_lists_set_active(struct db *db, const struct store_actor *who, const c
         return -1;
     snprintf(sql, sizeof(sql), "UPDATE %s SET active = %d WHERE code = ?", def->name,
              active ? 1 : 0);
-    return change_item(db, who, def, active ? "activate" : "deactivate", sql, NULL, 0, code,
-                       err);
+    return change_item(db, who, def, active ? "activate" : "deactivate", sql, NULL, 0, code, err);
 }
 
 int store_lists_remove(struct db *db, const struct store_actor *who, const char *list,

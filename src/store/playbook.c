@@ -14,13 +14,11 @@
 #include "core/banned.h"
 
 const char *const playbook_trigger_kinds[] = {
-    "first_purchase",  "deal_lost",       "became_sleeping", "became_dead",
-    "contract_ending", "entered_segment", "need_met",        "manual",
-    NULL};
+    "first_purchase",  "deal_lost", "became_sleeping", "became_dead", "contract_ending",
+    "entered_segment", "need_met",  "manual",          NULL};
 const char *const playbook_step_channels[] = {"email", "phone", "visit", "letter",
                                               "line",  "sms",   NULL};
-static const char *const exit_rules[] = {"bought_again", "deal_won", "left_segment", "none",
-                                         NULL};
+static const char *const exit_rules[] = {"bought_again", "deal_won", "left_segment", "none", NULL};
 static const char *const statuses[] = {"active", "completed", "exited", NULL};
 
 static void step_release(struct playbook_step *s)
@@ -200,8 +198,8 @@ void playbook_to_json(const struct playbook *p, struct buf *out)
     buf_puts(out, "]}");
 }
 
-#define SELECT_PLAYBOOK                                                                          \
-    "SELECT id, name, description, trigger_kind, trigger_arg, exit_rule, active, created_at, "   \
+#define SELECT_PLAYBOOK                                                                            \
+    "SELECT id, name, description, trigger_kind, trigger_arg, exit_rule, active, created_at, "     \
     "updated_at FROM playbooks "
 
 static void read_row(struct db_stmt *st, struct playbook *p)
@@ -273,14 +271,12 @@ static int get_one(struct db *db, const char *name, int64_t id, struct playbook 
     return 0;
 }
 
-int store_playbook_get(struct db *db, const char *name, struct playbook *out,
-                       struct ok_err *err)
+int store_playbook_get(struct db *db, const char *name, struct playbook *out, struct ok_err *err)
 {
     return get_one(db, name ? name : "", 0, out, err);
 }
 
-int store_playbook_get_by_id(struct db *db, int64_t id, struct playbook *out,
-                             struct ok_err *err)
+int store_playbook_get_by_id(struct db *db, int64_t id, struct playbook *out, struct ok_err *err)
 {
     return get_one(db, NULL, id, out, err);
 }
@@ -521,9 +517,8 @@ out:
 
 void enrollment_release(struct enrollment *e)
 {
-    char **const fields[] = {&e->playbook,     &e->customer_code, &e->trigger_key,
-                             &e->triggered_on, &e->status,        &e->exit_reason,
-                             &e->created_at,   &e->updated_at};
+    char **const fields[] = {&e->playbook, &e->customer_code, &e->trigger_key, &e->triggered_on,
+                             &e->status,   &e->exit_reason,   &e->created_at,  &e->updated_at};
     store_fields_free(fields, (int)(sizeof(fields) / sizeof(fields[0])));
     memset(e, 0, sizeof(*e));
 }
@@ -549,9 +544,9 @@ void enrollment_to_json(const struct enrollment *e, struct buf *out)
     buf_putc(out, '}');
 }
 
-#define SELECT_ENROLLMENT                                                                        \
-    "SELECT e.id, p.name, c.code, e.deal_id, e.trigger_key, e.triggered_on, e.status, "          \
-    "e.next_step, e.exit_reason, e.created_at, e.updated_at FROM enrollments e "                 \
+#define SELECT_ENROLLMENT                                                                          \
+    "SELECT e.id, p.name, c.code, e.deal_id, e.trigger_key, e.triggered_on, e.status, "            \
+    "e.next_step, e.exit_reason, e.created_at, e.updated_at FROM enrollments e "                   \
     "JOIN playbooks p ON p.id = e.playbook_id JOIN customers c ON c.id = e.customer_id "
 
 static void read_enrollment(struct db_stmt *st, struct enrollment *e)
@@ -597,8 +592,8 @@ static const char SQL_ENROLL[] =
 static const char SQL_FIND_ENROLLMENT[] =
     "SELECT id FROM enrollments WHERE playbook_id = ? AND customer_id = ? AND trigger_key = ?";
 
-int64_t store_enrollment_create(struct db *db, const struct store_actor *who,
-                                struct enrollment *e, int *created, struct ok_err *err)
+int64_t store_enrollment_create(struct db *db, const struct store_actor *who, struct enrollment *e,
+                                int *created, struct ok_err *err)
 {
     struct playbook p;
     struct db_stmt *st = NULL;
@@ -623,8 +618,7 @@ int64_t store_enrollment_create(struct db *db, const struct store_actor *who,
     }
     if (!p.active) {
         ok_err_set(err, OK_ERR_CONFLICT,
-                   "playbook '%s' is switched off; activate it before enrolling customers",
-                   p.name);
+                   "playbook '%s' is switched off; activate it before enrolling customers", p.name);
         goto fail;
     }
     customer_id = store_ref_customer(db, e->customer_code, "customer_code", err);
@@ -767,8 +761,8 @@ static int change_enrollment(struct db *db, const struct store_actor *who, int64
     store_field_set(&after.updated_at, now);
     enrollment_to_json(&before, &bj);
     enrollment_to_json(&after, &aj);
-    if (store_audit(db, who, next_step > 0 ? "advance" : "exit", "enrollment", id, bj.data,
-                    aj.data, err) < 0)
+    if (store_audit(db, who, next_step > 0 ? "advance" : "exit", "enrollment", id, bj.data, aj.data,
+                    err) < 0)
         goto fail;
     if (db_commit(db, err) < 0)
         goto fail;

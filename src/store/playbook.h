@@ -24,9 +24,9 @@
 
 /* One step; strings owned by the playbook. */
 struct playbook_step {
-    int step_no;       /* 1.. in order */
-    int offset_days;   /* days after the trigger, >= 0, not decreasing along the steps */
-    char *channel;     /* email, phone, visit, letter, line, sms */
+    int step_no;     /* 1.. in order */
+    int offset_days; /* days after the trigger, >= 0, not decreasing along the steps */
+    char *channel;   /* email, phone, visit, letter, line, sms */
     char *subject;
     char *body;          /* template with placeholders, filled by automation */
     char *assignee_rule; /* "owner", "queue:NAME" or "user:LOGIN" (NULL: owner) */
@@ -35,7 +35,7 @@ struct playbook_step {
 /* Strings and steps owned by the struct (freed by playbook_release); NULL means empty. */
 struct playbook {
     int64_t id;
-    char *name;         /* unique, required */
+    char *name; /* unique, required */
     char *description;
     char *trigger_kind; /* first_purchase, deal_lost, became_sleeping, became_dead,
                            contract_ending, entered_segment, need_met, manual */
@@ -71,10 +71,8 @@ int64_t store_playbook_create(struct db *db, const struct store_actor *who, stru
                               struct ok_err *err);
 
 /* Reads a playbook with its steps by name or id into *out (caller releases). */
-int store_playbook_get(struct db *db, const char *name, struct playbook *out,
-                       struct ok_err *err);
-int store_playbook_get_by_id(struct db *db, int64_t id, struct playbook *out,
-                             struct ok_err *err);
+int store_playbook_get(struct db *db, const char *name, struct playbook *out, struct ok_err *err);
+int store_playbook_get_by_id(struct db *db, int64_t id, struct playbook *out, struct ok_err *err);
 
 /* Writes p (header and the whole list of steps) over playbook p->id (audited). Active
  * enrollments keep their next_step number. */
@@ -106,13 +104,13 @@ void playbook_to_json(const struct playbook *p, struct buf *out);
 /* Strings owned by the struct (freed by enrollment_release). */
 struct enrollment {
     int64_t id;
-    char *playbook;      /* playbook name */
+    char *playbook; /* playbook name */
     char *customer_code;
-    int64_t deal_id;     /* 0: none */
-    char *trigger_key;   /* what occurrence of the trigger, e.g. "deal:42", "2024-05-01" */
-    char *triggered_on;  /* YYYY-MM-DD: step offsets count from here */
-    char *status;        /* active, completed, exited */
-    int next_step;       /* the step to run next, 1.. */
+    int64_t deal_id;    /* 0: none */
+    char *trigger_key;  /* what occurrence of the trigger, e.g. "deal:42", "2024-05-01" */
+    char *triggered_on; /* YYYY-MM-DD: step offsets count from here */
+    char *status;       /* active, completed, exited */
+    int next_step;      /* the step to run next, 1.. */
     char *exit_reason;
     char *created_at;
     char *updated_at;
@@ -124,8 +122,8 @@ void enrollment_release(struct enrollment *e);
  * the same (playbook, customer, trigger_key) is already enrolled, changes nothing and returns
  * its id with *created = 0; else *created = 1 (created may be NULL). Refuses inactive
  * playbooks. Returns the id or -1. */
-int64_t store_enrollment_create(struct db *db, const struct store_actor *who,
-                                struct enrollment *e, int *created, struct ok_err *err);
+int64_t store_enrollment_create(struct db *db, const struct store_actor *who, struct enrollment *e,
+                                int *created, struct ok_err *err);
 
 /* Reads enrollment id into *out (caller releases). */
 int store_enrollment_get(struct db *db, int64_t id, struct enrollment *out, struct ok_err *err);

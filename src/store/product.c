@@ -12,8 +12,8 @@
 
 void product_release(struct product *p)
 {
-    char **const fields[] = {&p->sku, &p->name, &p->category, &p->tags, &p->created_at,
-                             &p->updated_at};
+    char **const fields[] = {&p->sku,  &p->name,       &p->category,
+                             &p->tags, &p->created_at, &p->updated_at};
     store_fields_free(fields, (int)(sizeof(fields) / sizeof(fields[0])));
     memset(p, 0, sizeof(*p));
 }
@@ -57,7 +57,7 @@ void product_to_json(const struct product *p, struct buf *out)
     buf_putc(out, '}');
 }
 
-#define SELECT_PRODUCT                                                                           \
+#define SELECT_PRODUCT                                                                             \
     "SELECT id, sku, name, category, price, tags, created_at, updated_at FROM products "
 
 static void read_row(struct db_stmt *st, struct product *p)
@@ -242,8 +242,7 @@ out:
 }
 
 int store_product_list(struct db *db, const struct product_query *q,
-                       int (*fn)(void *ctx, const struct product *p), void *ctx,
-                       struct ok_err *err)
+                       int (*fn)(void *ctx, const struct product *p), void *ctx, struct ok_err *err)
 {
     struct buf sql, like;
     struct db_stmt *st = NULL;

@@ -12,8 +12,9 @@
 
 void referral_release(struct referral *r)
 {
-    char **const fields[] = {&r->code,        &r->referrer_code, &r->referred_code,
-                             &r->prospect_name, &r->referred_on, &r->trigger, &r->created_at};
+    char **const fields[] = {&r->code,          &r->referrer_code, &r->referred_code,
+                             &r->prospect_name, &r->referred_on,   &r->trigger,
+                             &r->created_at};
     store_fields_free(fields, (int)(sizeof(fields) / sizeof(fields[0])));
     memset(r, 0, sizeof(*r));
 }
@@ -23,8 +24,8 @@ int store_referral_validate(struct referral *r, struct ok_err *err)
     if (store_check_text(r->code, "code", "referral code", 0, 64, err) < 0 ||
         store_check_text(r->referrer_code, "referrer_code", "referrer (customer code)", 1, 64,
                          err) < 0 ||
-        store_check_text(r->referred_code, "referred_code", "referred customer code", 0, 64,
-                         err) < 0 ||
+        store_check_text(r->referred_code, "referred_code", "referred customer code", 0, 64, err) <
+            0 ||
         store_check_text(r->prospect_name, "prospect_name", "prospect name", 0, 200, err) < 0 ||
         store_norm_date(&r->referred_on, "referred_on", 1, NULL, err) < 0)
         return -1;
@@ -55,9 +56,9 @@ void referral_to_json(const struct referral *r, struct buf *out)
     buf_putc(out, '}');
 }
 
-#define SELECT_REFERRAL                                                                          \
-    "SELECT r.id, r.code, a.code, b.code, r.prospect_name, r.referred_on, t.code, r.deal_id, "   \
-    "r.created_at FROM referrals r JOIN customers a ON a.id = r.referrer_id "                    \
+#define SELECT_REFERRAL                                                                            \
+    "SELECT r.id, r.code, a.code, b.code, r.prospect_name, r.referred_on, t.code, r.deal_id, "     \
+    "r.created_at FROM referrals r JOIN customers a ON a.id = r.referrer_id "                      \
     "LEFT JOIN customers b ON b.id = r.referred_id LEFT JOIN triggers t ON t.id = r.trigger_id "
 
 static void read_row(struct db_stmt *st, struct referral *r)
@@ -104,14 +105,12 @@ static int get_one(struct db *db, const char *code, int64_t id, struct referral 
     return 0;
 }
 
-int store_referral_get_by_id(struct db *db, int64_t id, struct referral *out,
-                             struct ok_err *err)
+int store_referral_get_by_id(struct db *db, int64_t id, struct referral *out, struct ok_err *err)
 {
     return get_one(db, NULL, id, out, err);
 }
 
-int store_referral_get(struct db *db, const char *code, struct referral *out,
-                       struct ok_err *err)
+int store_referral_get(struct db *db, const char *code, struct referral *out, struct ok_err *err)
 {
     return get_one(db, code ? code : "", 0, out, err);
 }
@@ -120,8 +119,7 @@ struct referral_refs {
     int64_t referrer_id, referred_id, trigger_id;
 };
 
-static int resolve(struct db *db, struct referral *r, struct referral_refs *x,
-                   struct ok_err *err)
+static int resolve(struct db *db, struct referral *r, struct referral_refs *x, struct ok_err *err)
 {
     x->referrer_id = store_ref_customer(db, r->referrer_code, "referrer_code", err);
     if (x->referrer_id < 0)
@@ -142,8 +140,7 @@ static int resolve(struct db *db, struct referral *r, struct referral_refs *x,
     return store_ref_row(db, "deals", r->deal_id, "deal_id", err) < 0 ? -1 : 0;
 }
 
-static void bind_fields(struct db_stmt *st, const struct referral *r,
-                        const struct referral_refs *x)
+static void bind_fields(struct db_stmt *st, const struct referral *r, const struct referral_refs *x)
 {
     db_bind_text_or_null(st, 1, r->code);
     db_bind_i64(st, 2, x->referrer_id);

@@ -37,10 +37,8 @@ int64_t store_referral_create(struct db *db, const struct store_actor *who, stru
                               struct ok_err *err);
 
 /* Reads a referral by id or code into *out (caller releases); OK_ERR_NOT_FOUND when none. */
-int store_referral_get_by_id(struct db *db, int64_t id, struct referral *out,
-                             struct ok_err *err);
-int store_referral_get(struct db *db, const char *code, struct referral *out,
-                       struct ok_err *err);
+int store_referral_get_by_id(struct db *db, int64_t id, struct referral *out, struct ok_err *err);
+int store_referral_get(struct db *db, const char *code, struct referral *out, struct ok_err *err);
 
 /* Writes all fields of r over referral r->id (audited): e.g. the prospect became customer X,
  * or the resulting deal is known. */

@@ -12,8 +12,8 @@
 
 void segment_release(struct segment *s)
 {
-    char **const fields[] = {&s->name,       &s->filter,     &s->description, &s->created_by,
-                             &s->created_at, &s->updated_at};
+    char **const fields[] = {&s->name,       &s->filter,     &s->description,
+                             &s->created_by, &s->created_at, &s->updated_at};
     store_fields_free(fields, (int)(sizeof(fields) / sizeof(fields[0])));
     memset(s, 0, sizeof(*s));
 }
@@ -41,8 +41,8 @@ void segment_to_json(const struct segment *s, struct buf *out)
     buf_putc(out, '}');
 }
 
-#define SELECT_SEGMENT                                                                           \
-    "SELECT s.id, s.name, s.filter, s.description, u.login, s.created_at, s.updated_at "         \
+#define SELECT_SEGMENT                                                                             \
+    "SELECT s.id, s.name, s.filter, s.description, u.login, s.created_at, s.updated_at "           \
     "FROM segments s LEFT JOIN users u ON u.id = s.created_by "
 
 static void read_row(struct db_stmt *st, struct segment *s)
@@ -242,8 +242,8 @@ static int change_segment(struct db *db, const struct store_actor *who, int64_t 
         store_field_set(&s->created_at, after.created_at);
         store_field_set(&s->created_by, after.created_by);
     }
-    if (store_audit(db, who, s ? "update" : "delete", "segment", id, bj.data,
-                    s ? aj.data : NULL, err) < 0)
+    if (store_audit(db, who, s ? "update" : "delete", "segment", id, bj.data, s ? aj.data : NULL,
+                    err) < 0)
         goto fail;
     if (db_commit(db, err) < 0)
         goto fail;
@@ -274,8 +274,7 @@ int store_segment_delete(struct db *db, const struct store_actor *who, int64_t i
 }
 
 int store_segment_list(struct db *db, const struct segment_query *q,
-                       int (*fn)(void *ctx, const struct segment *s), void *ctx,
-                       struct ok_err *err)
+                       int (*fn)(void *ctx, const struct segment *s), void *ctx, struct ok_err *err)
 {
     struct buf sql, like;
     struct db_stmt *st = NULL;
@@ -322,8 +321,8 @@ static const char SQL_COUNT_UPSERT[] =
     "INSERT INTO segment_counts(segment_id, counted_on, members) VALUES (?, ?, ?) "
     "ON CONFLICT (segment_id, counted_on) DO UPDATE SET members = excluded.members";
 
-int store_segment_record_count(struct db *db, int64_t segment_id, const char *day,
-                               int64_t members, struct ok_err *err)
+int store_segment_record_count(struct db *db, int64_t segment_id, const char *day, int64_t members,
+                               struct ok_err *err)
 {
     struct db_stmt *st;
     char *d = NULL;

@@ -19,10 +19,10 @@
 /* Strings owned by the struct (freed by segment_release); NULL means empty. */
 struct segment {
     int64_t id;
-    char *name;        /* unique, required */
-    char *filter;      /* filter text, required */
+    char *name;   /* unique, required */
+    char *filter; /* filter text, required */
     char *description;
-    char *created_by;  /* user login; NULL: the system */
+    char *created_by; /* user login; NULL: the system */
     char *created_at;
     char *updated_at;
 };
@@ -62,8 +62,8 @@ int store_segment_list(struct db *db, const struct segment_query *q,
 
 /* Records the member count of segment_id on a day (any date form); a second count for the same
  * day replaces the first (INSERT ... ON CONFLICT DO UPDATE). */
-int store_segment_record_count(struct db *db, int64_t segment_id, const char *day,
-                               int64_t members, struct ok_err *err);
+int store_segment_record_count(struct db *db, int64_t segment_id, const char *day, int64_t members,
+                               struct ok_err *err);
 
 /* Calls fn(ctx, day, members) for the counts of segment_id between from and to (inclusive; NULL:
  * open), oldest first. */

@@ -101,8 +101,8 @@ static const struct setting_def *find_or_fail(const char *key, struct ok_err *er
     buf_init(&known, 4096);
     for (i = 0; i < NDEFS; i++)
         buf_printf(&known, "%s%s", i ? ", " : "", defs[i].key);
-    ok_err_set(err, OK_ERR_NOT_FOUND, "unknown setting '%.60s'; known settings: %s",
-               key ? key : "", known.data);
+    ok_err_set(err, OK_ERR_NOT_FOUND, "unknown setting '%.60s'; known settings: %s", key ? key : "",
+               known.data);
     ok_err_locate(err, "key", 0);
     buf_release(&known);
     return NULL;
@@ -144,8 +144,7 @@ int store_setting_normalize(const struct setting_def *def, const char *value, st
         return store_invalid(err, "value", "%s needs a %s value%s", def->key,
                              setting_type_name(def->type), *v ? " (too long)" : "");
     if (def->type == SETTING_CHOICE)
-        return store_check_enum(v, "value", def->choices, 1, err) < 0 ? -1
-                                                                     : (buf_puts(out, v), 0);
+        return store_check_enum(v, "value", def->choices, 1, err) < 0 ? -1 : (buf_puts(out, v), 0);
     if (def->type == SETTING_BOOL) {
         static const char *const yes[] = {"1", "true", "yes", "on", NULL};
         static const char *const no[] = {"0", "false", "no", "off", NULL};
@@ -165,8 +164,7 @@ int store_setting_normalize(const struct setting_def *def, const char *value, st
         errno = 0;
         n = strtoll(v, &end, 10);
         if (errno || *end)
-            return store_invalid(err, "value", "%s must be a whole number (not '%s')", def->key,
-                                 v);
+            return store_invalid(err, "value", "%s must be a whole number (not '%s')", def->key, v);
         if ((double)n < def->min || (double)n > def->max)
             return store_invalid(err, "value", "%s must be between %.0f and %.0f (not %lld)",
                                  def->key, def->min, def->max, n);
@@ -180,8 +178,8 @@ int store_setting_normalize(const struct setting_def *def, const char *value, st
         errno = 0;
         d = strtod(v, &end);
         if (errno || *end || !isfinite(d))
-            return store_invalid(err, "value", "%s must be a number like 0.5 (not '%s')",
-                                 def->key, v);
+            return store_invalid(err, "value", "%s must be a number like 0.5 (not '%s')", def->key,
+                                 v);
         if (d < def->min || d > def->max)
             return store_invalid(err, "value", "%s must be between %g and %g (not %s)", def->key,
                                  def->min, def->max, v);
@@ -417,8 +415,8 @@ int store_setting_reset(struct db *db, const struct store_actor *who, const char
     return store_setting_set(db, who, key, def->default_value, err);
 }
 
-int store_setting_list(struct db *db, int (*fn)(void *ctx, const struct setting_view *v),
-                       void *ctx, struct ok_err *err)
+int store_setting_list(struct db *db, int (*fn)(void *ctx, const struct setting_view *v), void *ctx,
+                       struct ok_err *err)
 {
     struct buf value;
     int i, rc = 0;

@@ -32,10 +32,10 @@ struct setting_def {
     const char *key;
     enum setting_type type;
     const char *default_value;
-    double min, max;             /* for INT and NUMBER (inclusive); text: max bytes in max */
-    const char *const *choices;  /* for CHOICE, NULL-terminated */
-    const char *description;     /* one line, English */
-    setting_check_fn check;      /* NULL: none */
+    double min, max;            /* for INT and NUMBER (inclusive); text: max bytes in max */
+    const char *const *choices; /* for CHOICE, NULL-terminated */
+    const char *description;    /* one line, English */
+    setting_check_fn check;     /* NULL: none */
 };
 
 /* The definition of key, or NULL when okaeri has no such setting. Static storage. */
@@ -73,8 +73,8 @@ struct setting_view {
 };
 
 /* Calls fn for every known setting, in the table's order, with its current value. */
-int store_setting_list(struct db *db, int (*fn)(void *ctx, const struct setting_view *v),
-                       void *ctx, struct ok_err *err);
+int store_setting_list(struct db *db, int (*fn)(void *ctx, const struct setting_view *v), void *ctx,
+                       struct ok_err *err);
 
 /* Appends {"key","value","default","type","description"} for v. */
 void setting_view_to_json(const struct setting_view *v, struct buf *out);

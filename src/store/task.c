@@ -17,10 +17,10 @@ static const char *const statuses[] = {"open", "done", "cancelled", NULL};
 
 void task_release(struct task *t)
 {
-    char **const fields[] = {&t->customer_code, &t->assignee,   &t->queue,   &t->title,
-                             &t->body,          &t->channel,    &t->due_on,  &t->status,
-                             &t->outcome,       &t->snoozed_until, &t->done_at,
-                             &t->created_at,    &t->updated_at};
+    char **const fields[] = {&t->customer_code, &t->assignee,      &t->queue,   &t->title,
+                             &t->body,          &t->channel,       &t->due_on,  &t->status,
+                             &t->outcome,       &t->snoozed_until, &t->done_at, &t->created_at,
+                             &t->updated_at};
     store_fields_free(fields, (int)(sizeof(fields) / sizeof(fields[0])));
     memset(t, 0, sizeof(*t));
 }
@@ -74,10 +74,10 @@ void task_to_json(const struct task *t, struct buf *out)
     buf_putc(out, '}');
 }
 
-#define SELECT_TASK                                                                              \
-    "SELECT t.id, c.code, u.login, t.queue, t.title, t.body, t.channel, t.due_on, t.status, "   \
-    "t.outcome, t.snoozed_until, t.deal_id, t.enrollment_id, t.step_no, t.done_at, t.version, " \
-    "t.created_at, t.updated_at FROM tasks t LEFT JOIN customers c ON c.id = t.customer_id "    \
+#define SELECT_TASK                                                                                \
+    "SELECT t.id, c.code, u.login, t.queue, t.title, t.body, t.channel, t.due_on, t.status, "      \
+    "t.outcome, t.snoozed_until, t.deal_id, t.enrollment_id, t.step_no, t.done_at, t.version, "    \
+    "t.created_at, t.updated_at FROM tasks t LEFT JOIN customers c ON c.id = t.customer_id "       \
     "LEFT JOIN users u ON u.id = t.assignee_id "
 
 static void read_row(struct db_stmt *st, struct task *t)
@@ -479,9 +479,8 @@ int store_task_snooze(struct db *db, const struct store_actor *who, int64_t id, 
     return change_open_task(db, who, id, version, "snooze", edit_snooze, until, err);
 }
 
-int store_task_reassign(struct db *db, const struct store_actor *who, int64_t id,
-                        int64_t version, const char *assignee, const char *queue,
-                        struct ok_err *err)
+int store_task_reassign(struct db *db, const struct store_actor *who, int64_t id, int64_t version,
+                        const char *assignee, const char *queue, struct ok_err *err)
 {
     struct reassign_arg r = {assignee, queue};
     return change_open_task(db, who, id, version, "reassign", edit_reassign, &r, err);

@@ -26,15 +26,15 @@ struct task {
     char *queue;         /* team queue name (NULL: "team") */
     char *title;         /* required */
     char *body;
-    char *channel;       /* phone, email, visit, letter, line, sms, other; NULL: unspecified */
-    char *due_on;        /* YYYY-MM-DD, required; any date form accepted */
-    char *status;        /* open, done, cancelled (NULL: open) */
+    char *channel; /* phone, email, visit, letter, line, sms, other; NULL: unspecified */
+    char *due_on;  /* YYYY-MM-DD, required; any date form accepted */
+    char *status;  /* open, done, cancelled (NULL: open) */
     char *outcome;
     char *snoozed_until; /* YYYY-MM-DD: hidden from "actionable" lists until then */
     int64_t deal_id;
     int64_t enrollment_id;
-    int step_no;         /* with enrollment_id */
-    char *done_at;       /* local date-time when completed */
+    int step_no;   /* with enrollment_id */
+    char *done_at; /* local date-time when completed */
     int64_t version;
     char *created_at;
     char *updated_at;
@@ -78,9 +78,8 @@ int store_task_snooze(struct db *db, const struct store_actor *who, int64_t id, 
 
 /* Gives an open task to user `assignee` (NULL/"": to the team queue) and optionally moves it to
  * another queue (NULL: keep). */
-int store_task_reassign(struct db *db, const struct store_actor *who, int64_t id,
-                        int64_t version, const char *assignee, const char *queue,
-                        struct ok_err *err);
+int store_task_reassign(struct db *db, const struct store_actor *who, int64_t id, int64_t version,
+                        const char *assignee, const char *queue, struct ok_err *err);
 
 struct task_query {
     const char *assignee;      /* login; "-": unassigned (team queue) only; NULL: anyone */

@@ -77,8 +77,8 @@ void user_to_json(const struct user *u, struct buf *out)
     buf_putc(out, '}');
 }
 
-#define SELECT_USER                                                                              \
-    "SELECT id, login, display_name, email, role, password_hash, disabled, created_at, "         \
+#define SELECT_USER                                                                                \
+    "SELECT id, login, display_name, email, role, password_hash, disabled, created_at, "           \
     "updated_at FROM users "
 
 static void read_row(struct db_stmt *st, struct user *u)
@@ -167,8 +167,7 @@ int64_t store_user_create(struct db *db, const struct store_actor *who, struct u
     if (db_step(st, err) != DB_ROW) {
         if (err && err->code == OK_ERR_CONFLICT) {
             ok_err_set(err, OK_ERR_CONFLICT,
-                       "a user with login '%.100s' already exists; choose another login",
-                       u->login);
+                       "a user with login '%.100s' already exists; choose another login", u->login);
             ok_err_locate(err, "login", 0);
         }
         goto fail;
@@ -220,10 +219,9 @@ static int count_other_admins(struct db *db, int64_t except_id, int64_t *n, stru
 }
 
 static int apply_change(struct db *db, const struct store_actor *who, const char *login,
-                        const struct user_change *ch, int (*edit)(struct user *after,
-                                                                    const struct user_change *ch,
-                                                                    struct db *db,
-                                                                    struct ok_err *err),
+                        const struct user_change *ch,
+                        int (*edit)(struct user *after, const struct user_change *ch, struct db *db,
+                                    struct ok_err *err),
                         struct ok_err *err)
 {
     struct user before, after;

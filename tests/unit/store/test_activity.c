@@ -76,8 +76,7 @@ static void test_create_get(void **state)
     assert_int_equal(store_activity_delete(db, &cli, id, &err), 0);
     assert_int_equal(store_activity_get_by_id(db, id, &got, &err), -1);
     assert_int_equal(err.code, OK_ERR_NOT_FOUND);
-    assert_int_equal(test_db_i64(db, "SELECT count(*) FROM audit_log WHERE entity='activity'"),
-                     2);
+    assert_int_equal(test_db_i64(db, "SELECT count(*) FROM audit_log WHERE entity='activity'"), 2);
     test_db_close(&t);
 }
 

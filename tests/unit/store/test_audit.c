@@ -30,9 +30,8 @@ static void fill(struct db *db)
     struct store_actor hana = {1, "hana"};
     struct ok_err err;
     test_db_exec(db, "INSERT INTO users(id, login) VALUES (1, 'hana')");
-    assert_int_equal(store_audit(db, &sys, "create", "customer", 7, NULL, "{\"code\":\"C7\"}",
-                                 &err),
-                     0);
+    assert_int_equal(
+        store_audit(db, &sys, "create", "customer", 7, NULL, "{\"code\":\"C7\"}", &err), 0);
     assert_int_equal(store_audit(db, &hana, "update", "customer", 7, "{\"code\":\"C7\"}",
                                  "{\"code\":\"C7\",\"name\":\"x\"}", &err),
                      0);

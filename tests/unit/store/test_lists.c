@@ -15,8 +15,7 @@ static const struct store_actor cli = {0, "cli"};
 static int codes_cb(void *ctx, const struct list_item *it)
 {
     struct buf *b = ctx;
-    buf_printf(b, "%s%s=%s/%lld", b->len ? "," : "", it->code, it->label_ja,
-               (long long)it->uses);
+    buf_printf(b, "%s%s=%s/%lld", b->len ? "," : "", it->code, it->label_ja, (long long)it->uses);
     return 0;
 }
 
@@ -59,8 +58,7 @@ static void test_add_rename_deactivate(void **state)
     assert_string_equal(err.field, "code");
     assert_int_equal(store_lists_add(db, &cli, "lost_reasons", "ok", "", NULL, &err), -1);
     assert_string_equal(err.field, "label_ja");
-    assert_int_equal(store_lists_rename(db, &cli, "lost_reasons", "budget", "予算", NULL, &err),
-                     0);
+    assert_int_equal(store_lists_rename(db, &cli, "lost_reasons", "budget", "予算", NULL, &err), 0);
     assert_int_equal(test_db_i64(db, "SELECT count(*) FROM lost_reasons WHERE code = 'budget' "
                                      "AND label_ja = '予算' AND label_en = 'No budget'"),
                      1);

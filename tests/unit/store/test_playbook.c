@@ -74,8 +74,7 @@ static void test_create_get_update(void **state)
     assert_int_equal(test_db_i64(db, "SELECT count(*) FROM playbook_steps"), 1);
     assert_int_equal(store_playbook_set_active(db, &cli, "価格で失注→再提案", 0, &err), 0);
     assert_int_equal(test_db_i64(db, "SELECT active FROM playbooks"), 0);
-    assert_int_equal(test_db_i64(db, "SELECT count(*) FROM audit_log WHERE entity='playbook'"),
-                     3);
+    assert_int_equal(test_db_i64(db, "SELECT count(*) FROM audit_log WHERE entity='playbook'"), 3);
     test_db_close(&t);
 }
 
@@ -133,8 +132,8 @@ static void test_validation(void **state)
 static int enr_cb(void *ctx, const struct enrollment *e)
 {
     struct buf *b = ctx;
-    buf_printf(b, "%s%s/%s/%s/%d", b->len ? "," : "", e->customer_code, e->trigger_key,
-               e->status, e->next_step);
+    buf_printf(b, "%s%s/%s/%s/%d", b->len ? "," : "", e->customer_code, e->trigger_key, e->status,
+               e->next_step);
     return 0;
 }
 

@@ -12,8 +12,7 @@
 
 static const struct store_actor cli = {0, "cli"};
 
-static int64_t add(struct db *db, const char *sku, const char *name, const char *cat,
-                   int64_t price)
+static int64_t add(struct db *db, const char *sku, const char *name, const char *cat, int64_t price)
 {
     struct product p = {0};
     struct ok_err err;

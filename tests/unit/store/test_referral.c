@@ -20,8 +20,8 @@ static void fixtures(struct db *db)
                      "(1, 2, 'referral', '2024-02-01');");
 }
 
-static int64_t add(struct db *db, const char *referrer, const char *referred,
-                   const char *prospect, const char *on)
+static int64_t add(struct db *db, const char *referrer, const char *referred, const char *prospect,
+                   const char *on)
 {
     struct referral r = {0};
     struct ok_err err;
@@ -77,8 +77,7 @@ static void test_create_get_update(void **state)
     assert_int_equal(store_referral_update(db, &cli, &got, &err), -1);
     assert_string_equal(err.field, "deal_id");
     referral_release(&got);
-    assert_int_equal(test_db_i64(db, "SELECT count(*) FROM audit_log WHERE entity='referral'"),
-                     2);
+    assert_int_equal(test_db_i64(db, "SELECT count(*) FROM audit_log WHERE entity='referral'"), 2);
     test_db_close(&t);
 }
 

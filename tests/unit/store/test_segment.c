@@ -72,8 +72,7 @@ static void test_create_get_update_delete(void **state)
     assert_int_equal(store_segment_get_by_id(db, id, &got, &err), -1);
     assert_int_equal(err.code, OK_ERR_NOT_FOUND);
     assert_int_equal(test_db_i64(db, "SELECT count(*) FROM segment_counts"), 0);
-    assert_int_equal(test_db_i64(db, "SELECT count(*) FROM audit_log WHERE entity='segment'"),
-                     4);
+    assert_int_equal(test_db_i64(db, "SELECT count(*) FROM audit_log WHERE entity='segment'"), 4);
     test_db_close(&t);
 }
 
@@ -128,8 +127,7 @@ static void test_list_and_counts(void **state)
     assert_int_equal(store_segment_counts(db, id, NULL, NULL, counts_cb, &b, &err), 0);
     assert_string_equal(b.data, "2024-01-01=10,2024-01-02=13,2024-01-03=11");
     buf_reset(&b);
-    assert_int_equal(store_segment_counts(db, id, "2024-01-02", "2024-01-02", counts_cb, &b,
-                                          &err),
+    assert_int_equal(store_segment_counts(db, id, "2024-01-02", "2024-01-02", counts_cb, &b, &err),
                      0);
     assert_string_equal(b.data, "2024-01-02=13");
     buf_release(&b);

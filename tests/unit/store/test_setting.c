@@ -62,8 +62,7 @@ static void test_set_validates(void **state)
     assert_string_equal(b.data, "0.25");
     assert_int_equal(store_setting_set(db, &cli, "state.palive_dead", "1.5", &err), -1);
     /* Booleans and choices normalise. */
-    assert_int_equal(store_setting_set(db, &cli, "state.lost_counts_as_customer", "Yes", &err),
-                     0);
+    assert_int_equal(store_setting_set(db, &cli, "state.lost_counts_as_customer", "Yes", &err), 0);
     assert_int_equal(store_setting_get(db, "state.lost_counts_as_customer", &b, &err), 0);
     assert_string_equal(b.data, "1");
     assert_int_equal(store_setting_set(db, &cli, "state.lost_counts_as_customer", "maybe", &err),

@@ -126,8 +126,7 @@ static void test_roles_disable_and_last_admin(void **state)
     user_release(&got);
     assert_int_equal(store_user_set_disabled(db, &cli, "ghost", 1, &err), -1);
     assert_int_equal(err.code, OK_ERR_NOT_FOUND);
-    assert_int_equal(test_db_i64(db, "SELECT count(*) FROM audit_log WHERE action = 'disable'"),
-                     1);
+    assert_int_equal(test_db_i64(db, "SELECT count(*) FROM audit_log WHERE action = 'disable'"), 1);
     assert_int_equal(test_db_i64(db, "SELECT count(*) FROM audit_log WHERE action = 'set_role' "
                                      "AND before LIKE '%\"role\":\"staff\"%' AND after LIKE "
                                      "'%\"role\":\"admin\"%'"),
