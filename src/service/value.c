@@ -162,17 +162,30 @@ int value_fit(enum clv_model model, const struct value_summaries *s,
         clv_data_release(&d);
         return -1;
     }
-    if (d.n == 0) {
+    /* Data that cannot identify the model are reported without fitting, so that no
+     * meaningless parameters are shown or stored. */
+    double weight = clv_data_weight(&d), repeats = 0.0;
+    for (size_t i = 0; i < d.n; i++)
+        repeats += d.rows[i].w * d.rows[i].x;
+    const char *why = NULL;
+    if (d.n == 0)
+        why = model == CLV_MODEL_GG
+                  ? "no customers with repeat purchases and spend > 0: Gamma-Gamma needs "
+                    "frequency > 0 and monetary_value > 0"
+                  : "no customers to fit (nobody bought on or before the calibration end)";
+    else if (model != CLV_MODEL_GG && repeats <= 0)
+        why = "no repeat purchases: the purchase rate cannot be estimated";
+    else if (weight < 2 * clv_model_nparams(model))
+        why = "too few customers for the number of parameters";
+    if (why) {
         memset(res, 0, sizeof(*res));
         res->params.model = model;
         for (int i = 0; i < CLV_MAX_PARAMS; i++)
             res->params.v[i] = NAN;
         res->loglik = NAN;
-        snprintf(res->reason, sizeof(res->reason), "%s",
-                 model == CLV_MODEL_GG
-                     ? "no customers with repeat purchases and spend > 0: Gamma-Gamma needs "
-                       "frequency > 0 and monetary_value > 0"
-                     : "no customers to fit (nobody bought on or before the calibration end)");
+        res->customers = weight;
+        snprintf(res->reason, sizeof(res->reason), "%s: %.0f customers, %.0f repeat purchases",
+                 why, weight, repeats);
         clv_data_release(&d);
         return 0;
     }
@@ -465,7 +478,7 @@ struct table *value_validation_bins_table(const struct value_validation *v)
     struct table *t = table_new("Holdout purchases by calibration frequency");
     const struct clv_validation *b = &v->bins;
     double total = 0.0;
-    char label[8];
+    char label[16];
     table_add_column(t, "frequency", TABLE_TEXT);
     table_add_column(t, "customers", TABLE_INT);
     table_add_column(t, "actual", TABLE_DOUBLE);
