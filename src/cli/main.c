@@ -16,12 +16,14 @@
 static const struct cli_command commands[] = {
     {"init", "create a new database (or bring an existing one up to date)", cmd_init},
     {"migrate", "apply pending schema migrations", cmd_migrate},
-//DEMO
+    {"demo", "load a realistic demo business", cmd_demo},
     {"customer", "add, show, list and edit customers", cmd_customer},
     {"order", "add and list order lines", cmd_order},
     {"deal", "add deals, win or lose them with a reason", cmd_deal},
     {"report", "retention reports (summary, ...)", cmd_report},
     {"clv", "customer value models: fit, predict (P(alive), CLV), validate", cmd_clv},
+    {"serve", "the JSON API server (web UI backend)", cmd_serve},
+    {"user", "add users, set passwords, disable, list", cmd_user},
 };
 
 static void usage(FILE *out)
