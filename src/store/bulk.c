@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "core/text.h"
 #include "store/store.h"
@@ -568,22 +570,35 @@ void bulk_abort(struct bulk **pb)
     *pb = NULL;
 }
 
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 int bulk_finish(struct bulk **pb, struct ok_err *err)
 {
     struct bulk *b = *pb;
     size_t i;
     int k;
+    double t0 = seconds_now(), t1, t2, t3;
     for (k = 0; k < T_COUNT; k++)
         if (table_flush(b, (enum table_id)k, err) < 0)
             goto fail;
     for (k = 0; k < T_COUNT; k++)
         table_release(&b->tables[k]);
+    t1 = seconds_now();
     for (i = 0; i < b->ndropped; i++)
         if (db_exec(b->db, b->dropped[i].sql, err) < 0)
             goto fail;
+    t2 = seconds_now();
     if (db_commit(b->db, err) < 0)
         goto fail;
+    t3 = seconds_now();
     restore_settings(b);
+    log_debug("bulk: flush %.2fs, %zu indexes %.2fs, commit %.2fs, restore %.2fs", t1 - t0,
+              b->ndropped, t2 - t1, t3 - t2, seconds_now() - t3);
     bulk_free(b);
     *pb = NULL;
     return 0;
