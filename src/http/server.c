@@ -1,0 +1,350 @@
+/*
+ * server.c - the libmicrohttpd side of the server (see server.h): connections, bodies, limits,
+ * responses, request log, per-thread database connections and graceful shutdown.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/mem.h"
+#include "http/http.h"
+#include "core/banned.h"
+
+struct server {
+    struct http_server_state st;
+    const struct http_config *cfg;
+    size_t max_body;
+    pthread_mutex_t mu; /* guards dbs */
+    struct db **dbs;
+    size_t ndbs, dbs_alloc;
+    atomic_int inflight;
+};
+
+/* Each worker thread's own connection. */
+static _Thread_local struct db *worker_db;
+
+struct conn_ctx {
+    struct http_req req;
+    struct buf body;
+    int too_large;
+    int responded;
+    struct timespec start;
+};
+
+static struct db *db_for_thread(struct server *s, struct ok_err *err)
+{
+    if (worker_db)
+        return worker_db;
+    worker_db = db_open(s->cfg->db_target, 0, err);
+    if (!worker_db)
+        return NULL;
+    pthread_mutex_lock(&s->mu);
+    s->dbs = xgrow(s->dbs, &s->dbs_alloc, s->ndbs + 1, sizeof(*s->dbs));
+    s->dbs[s->ndbs++] = worker_db;
+    pthread_mutex_unlock(&s->mu);
+    return worker_db;
+}
+
+static void client_address(struct MHD_Connection *conn, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, n, "?");
+    if (ci && ci->client_addr) {
+        socklen_t len = ci->client_addr->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                                               : sizeof(struct sockaddr_in);
+        getnameinfo(ci->client_addr, len, out, (socklen_t)n, NULL, 0, NI_NUMERICHOST);
+    }
+}
+
+/* The path as it may appear in a log line: printable ASCII, bounded. */
+static void log_safe(const char *s, char *out, size_t n)
+{
+    size_t i = 0;
+    for (; *s && i + 1 < n; s++)
+        out[i++] = (*s >= 0x20 && *s < 0x7f) ? *s : '?';
+    out[i] = '\0';
+}
+
+static enum MHD_Result respond(struct server *s, struct conn_ctx *c)
+{
+    struct http_req *r = &c->req;
+    struct MHD_Response *resp;
+    enum MHD_Result ret;
+    struct timespec end;
+    char *data;
+    size_t len;
+    double ms;
+    char path[256];
+    if (r->status == 204)
+        buf_reset(&r->out);
+    data = buf_detach(&r->out, &len);
+    resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(data);
+        return MHD_NO;
+    }
+    if (len)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                "application/json; charset=utf-8");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    if (r->etag[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+    if (r->set_cookie[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->set_cookie);
+    if (r->location[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
+    if (r->status == 401)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    ret = MHD_queue_response((struct MHD_Connection *)r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    c->responded = 1;
+    clock_gettime(CLOCK_MONOTONIC, &end);
+    ms = (double)(end.tv_sec - c->start.tv_sec) * 1e3 +
+         (double)(end.tv_nsec - c->start.tv_nsec) / 1e6;
+    if (log_get_level() <= LOG_INFO) {
+        log_safe(r->path, path, sizeof(path));
+        /* never the query string: it may hold search terms; never headers: they hold tokens */
+        log_info("%s %s %d %.1fms %s", r->method, path, r->status, ms,
+                 r->authenticated ? r->who.login : "-");
+    }
+    (void)s;
+    return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    struct server *s = cls;
+    struct conn_ctx *c = *con_cls;
+    struct ok_err err;
+    (void)version;
+    if (!c) {
+        const char *cl;
+        c = xcalloc(1, sizeof(*c));
+        *con_cls = c;
+        atomic_fetch_add(&s->inflight, 1);
+        clock_gettime(CLOCK_MONOTONIC, &c->start);
+        buf_init(&c->body, s->max_body);
+        buf_init(&c->req.out, 0);
+        c->req.srv = &s->st;
+        c->req.conn = conn;
+        c->req.method = method;
+        c->req.path = url;
+        c->req.status = 200;
+        client_address(conn, c->req.address, sizeof(c->req.address));
+        cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl) {
+            char *end;
+            unsigned long long n;
+            errno = 0;
+            n = strtoull(cl, &end, 10);
+            if (errno || *end || n > s->max_body) {
+                /* answer before reading the body; MHD closes the connection afterwards */
+                http_error(&c->req, 413, "too_large", NULL,
+                           "the request body is larger than %zu bytes", s->max_body);
+                return respond(s, c);
+            }
+        }
+        return MHD_YES;
+    }
+    if (c->responded) {
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        if (!c->too_large) {
+            if (c->body.len + *upload_data_size > s->max_body)
+                c->too_large = 1;
+            else
+                buf_append(&c->body, upload_data, *upload_data_size);
+        }
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (c->too_large) {
+        http_error(&c->req, 413, "too_large", NULL, "the request body is larger than %zu bytes",
+                   s->max_body);
+        return respond(s, c);
+    }
+    ok_err_clear(&err);
+    c->req.db = db_for_thread(s, &err);
+    if (!c->req.db) {
+        log_error("cannot open the database: %s", err.message);
+        http_error(&c->req, 503, "unavailable", NULL, "the database is not available");
+        return respond(s, c);
+    }
+    c->req.body = c->body.data;
+    c->req.body_len = c->body.len;
+    http_dispatch(&c->req);
+    if (c->req.db->tx_depth > 0) {
+        /* a handler bug must not leave a transaction open on this worker's connection */
+        log_error("%s %s left a transaction open; rolled back", method, url);
+        while (c->req.db->tx_depth > 0)
+            db_rollback(c->req.db);
+    }
+    return respond(s, c);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct server *s = cls;
+    struct conn_ctx *c = *con_cls;
+    int i;
+    (void)conn;
+    (void)toe;
+    if (!c)
+        return;
+    for (i = 0; i < c->req.nparams; i++)
+        free(c->req.params[i]);
+    if (c->req.json)
+        json_decref(c->req.json);
+    buf_release(&c->req.out);
+    buf_release(&c->body);
+    free(c);
+    *con_cls = NULL;
+    atomic_fetch_sub(&s->inflight, 1);
+}
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, struct ok_err *err)
+{
+    char host[256];
+    const char *colon, *port;
+    struct addrinfo hints, *res = NULL;
+    int rc;
+    if (listen[0] == '[') {
+        const char *close = strchr(listen, ']');
+        if (!close || close[1] != ':')
+            goto bad;
+        snprintf(host, sizeof(host), "%.*s", (int)(close - listen - 1), listen + 1);
+        port = close + 2;
+    } else {
+        colon = strrchr(listen, ':');
+        if (!colon)
+            goto bad;
+        snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+        port = colon + 1;
+    }
+    if (!*port)
+        goto bad;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+    hints.ai_socktype = SOCK_STREAM;
+    rc = getaddrinfo(*host ? host : NULL, port, &hints, &res);
+    if (rc != 0 || !res)
+        goto bad;
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    freeaddrinfo(res);
+    return 0;
+bad:
+    return ok_err_set(err, OK_ERR_USAGE,
+                      "--listen takes ADDRESS:PORT with a numeric address, e.g. 127.0.0.1:8080 or "
+                      "[::1]:8080, not '%s'",
+                      listen);
+}
+
+int http_serve(const struct http_config *cfg, struct ok_err *err)
+{
+    struct server s;
+    struct sockaddr_storage addr;
+    struct MHD_Daemon *d = NULL;
+    struct db *db = NULL;
+    sigset_t sigs, old;
+    const union MHD_DaemonInfo *info;
+    MHD_socket lsock;
+    int threads = cfg->threads, sig = 0, rc = -1;
+    size_t i;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    memset(&s, 0, sizeof(s));
+    s.cfg = cfg;
+    s.max_body = cfg->max_body ? cfg->max_body : (size_t)1 << 20;
+    s.st.cookie_secure = cfg->cookie_secure;
+    pthread_mutex_init(&s.mu, NULL);
+    atomic_init(&s.inflight, 0);
+    if (threads <= 0)
+        threads = ncpu > 2 ? (int)ncpu : 2;
+    if (parse_listen(cfg->listen, &addr, err) < 0)
+        return -1;
+    if (auth_init(err) < 0)
+        return -1;
+    db = db_open(cfg->db_target, 0, err);
+    if (!db)
+        return -1;
+    if (auth_purge(db, err) < 0 || snap_holder_init(&s.st.snap, db, err) < 0) {
+        db_close(&db);
+        return -1;
+    }
+    db_close(&db);
+
+    /* Workers inherit this mask; the main thread waits for the signals with sigwait. */
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, &old);
+    signal(SIGPIPE, SIG_IGN);
+
+    d = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+        on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)(cfg->max_connections > 0 ? cfg->max_connections : 512),
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(cfg->timeout > 0 ? cfg->timeout : 30),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, &s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    if (!d) {
+        ok_err_set(err, OK_ERR_IO, "cannot listen on %s: %s (is another server using it?)",
+                   cfg->listen, strerror(errno));
+        goto out;
+    }
+    info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    {
+        char host[128] = "?";
+        const char *colon = cfg->listen[0] == '[' ? strchr(cfg->listen, ']') + 1
+                                                  : strrchr(cfg->listen, ':');
+        snprintf(host, sizeof(host), "%.*s", (int)(colon - cfg->listen), cfg->listen);
+        fprintf(cfg->announce ? cfg->announce : stdout,
+                "okaeri: listening on http://%s:%u (%d threads)\n", host,
+                info ? (unsigned)info->port : 0u, threads);
+        fflush(cfg->announce ? cfg->announce : stdout);
+    }
+    while (sigwait(&sigs, &sig) != 0)
+        ;
+    log_info("signal %d: stopping; waiting for requests in flight", sig);
+    lsock = MHD_quiesce_daemon(d);
+    for (i = 0; i < 100 && atomic_load(&s.inflight) > 0; i++) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(d);
+    if (lsock != MHD_INVALID_SOCKET)
+        close(lsock);
+    rc = 0;
+out:
+    for (i = 0; i < s.ndbs; i++)
+        db_close(&s.dbs[i]);
+    free(s.dbs);
+    snap_holder_release(&s.st.snap);
+    pthread_mutex_destroy(&s.mu);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc == 0)
+        log_info("stopped");
+    return rc;
+}
