@@ -65,5 +65,6 @@ int cmd_report(struct cli *cli, int argc, char **argv);
 int cmd_clv(struct cli *cli, int argc, char **argv);
 int cmd_serve(struct cli *cli, int argc, char **argv);
 int cmd_user(struct cli *cli, int argc, char **argv);
+int cmd_copy(struct cli *cli, int argc, char **argv);
 
 #endif

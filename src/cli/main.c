@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
     {"clv", "customer value models: fit, predict (P(alive), CLV), validate", cmd_clv},
     {"serve", "the JSON API server (web UI backend)", cmd_serve},
     {"user", "add users, set passwords, disable, list", cmd_user},
+    {"copy", "copy a whole database to another one (SQLite <-> PostgreSQL)", cmd_copy},
 };
 
 static void usage(FILE *out)
