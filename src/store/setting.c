@@ -19,12 +19,9 @@ static int check_time_zone(struct db *db, const struct setting_def *def, const c
                            struct ok_err *err);
 static int check_currency(struct db *db, const struct setting_def *def, const char *value,
                           struct ok_err *err);
-static int check_state_days(struct db *db, const struct setting_def *def, const char *value,
-                            struct ok_err *err);
-static int check_palive(struct db *db, const struct setting_def *def, const char *value,
-                        struct ok_err *err);
 
-static const char *const rules[] = {"fixed", "rhythm", "model", NULL};
+static const char *const rules[] = {"fixed", "rhythm", "p_alive", NULL};
+static const char *const rfm_methods[] = {"quintiles", "fixed", NULL};
 static const char *const locales[] = {"ja", "en", NULL};
 
 static const struct setting_def defs[] = {
@@ -36,31 +33,53 @@ static const struct setting_def defs[] = {
      "IANA time zone that decides what 'today' is (Asia/Tokyo)", check_time_zone},
     {"locale", SETTING_CHOICE, "ja", 0, 0, locales, "Language of labels and messages (ja, en)",
      NULL},
+    /* The analytics thresholds. Types and ranges give early, field-level messages; the
+     * meaning, the defaults' authority and the cross-field checks (active < sleeping ...) are in
+     * analytics/settings.c, applied by service_setting_set before a value is stored. A test
+     * (tests/unit/service/test_settings.c) keeps the defaults here equal to the analytics ones. */
     {"state.rule", SETTING_CHOICE, "fixed", 0, 0, rules,
      "How sleeping/dead is decided: fixed day thresholds, the customer's own rhythm, or the "
      "model's P(alive)",
      NULL},
     {"state.active_days", SETTING_INT, "90", 1, 36500, NULL,
-     "A customer who bought within this many days is active", check_state_days},
+     "A customer who bought within this many days is active", NULL},
     {"state.sleeping_days", SETTING_INT, "365", 1, 36500, NULL,
      "Without a purchase for more than active_days up to this many days: sleeping; beyond: dead",
-     check_state_days},
-    {"state.rhythm_k", SETTING_NUMBER, "3", 0.1, 100, NULL,
-     "Rhythm rule: sleeping after k times the customer's mean days between purchases", NULL},
-    {"state.rhythm_floor_days", SETTING_INT, "60", 0, 36500, NULL,
+     NULL},
+    {"state.rhythm_k", SETTING_NUMBER, "2", 0.1, 100, NULL,
+     "Rhythm rule: sleeping after k times the customer's median days between purchases", NULL},
+    {"state.rhythm_dead_k", SETTING_NUMBER, "4", 0.1, 1000, NULL,
+     "Rhythm rule: dead after this many times the median days between purchases", NULL},
+    {"state.rhythm_floor_days", SETTING_INT, "30", 0, 36500, NULL,
      "Rhythm rule: never sleeping before this many days", NULL},
-    {"state.palive_sleeping", SETTING_NUMBER, "0.5", 0, 1, NULL,
-     "Model rule: P(alive) below this is sleeping", check_palive},
-    {"state.palive_dead", SETTING_NUMBER, "0.1", 0, 1, NULL,
-     "Model rule: P(alive) below this is dead", check_palive},
-    {"state.lost_counts_as_customer", SETTING_BOOL, "0", 0, 0, NULL,
-     "Whether a customer whose only deal was lost counts as a customer", NULL},
-    {"lifecycle.loyal_orders", SETTING_INT, "4", 1, 100000, NULL,
+    {"state.p_alive_active", SETTING_NUMBER, "0.5", 0, 1, NULL,
+     "P(alive) rule: active at or above this P(alive)", NULL},
+    {"state.p_alive_dead", SETTING_NUMBER, "0.1", 0, 1, NULL,
+     "P(alive) rule: dead below this P(alive); sleeping in between", NULL},
+    {"state.lost_overrides_buyers", SETTING_BOOL, "1", 0, 0, NULL,
+     "A buyer whose latest lost deal is after the last purchase counts as lost (0: only "
+     "customers who never bought can be lost)",
+     NULL},
+    {"lifecycle.window_days", SETTING_INT, "365", 28, 3660, NULL,
+     "Window in days for the loyal and engaged rules (the last 12 months)", NULL},
+    {"lifecycle.loyal_min_orders", SETTING_INT, "3", 2, 100000, NULL,
      "Loyal: at least this many orders within the window", NULL},
-    {"lifecycle.loyal_revenue", SETTING_INT, "50000", 0, 9e15, NULL,
+    {"lifecycle.loyal_min_revenue", SETTING_INT, "0", 0, 9e15, NULL,
      "Loyal: at least this much revenue (minor units) within the window", NULL},
-    {"lifecycle.window_days", SETTING_INT, "365", 1, 3650, NULL,
-     "Window in days for the loyal thresholds", NULL},
+    {"lifecycle.loyal_rfm_min", SETTING_INT, "0", 0, 15, NULL,
+     "Loyal also when R+F+M is at least this (0: rule off)", NULL},
+    {"lifecycle.engaged_growth", SETTING_NUMBER, "1.2", 1, 1000, NULL,
+     "Engaged: loyal and referred someone, or window revenue at least this times the previous "
+     "window's",
+     NULL},
+    {"rfm.method", SETTING_CHOICE, "quintiles", 0, 0, rfm_methods,
+     "RFM scores by quintiles of the customer base, or by the fixed bounds below", NULL},
+    {"rfm.r_days", SETTING_TEXT, "30,90,180,365", 7, 64, NULL,
+     "Fixed RFM: recency bounds in days for R = 5, 4, 3, 2", NULL},
+    {"rfm.f_min", SETTING_TEXT, "2,3,5,10", 7, 64, NULL,
+     "Fixed RFM: orders needed for F = 2, 3, 4, 5", NULL},
+    {"rfm.m_min", SETTING_TEXT, "1000,5000,20000,100000", 7, 80, NULL,
+     "Fixed RFM: revenue (minor units) needed for M = 2, 3, 4, 5", NULL},
 };
 
 #define NDEFS ((int)(sizeof(defs) / sizeof(defs[0])))
@@ -246,45 +265,8 @@ int store_setting_get_i64(struct db *db, const char *key, int64_t *out, struct o
     return 0;
 }
 
-/* The value key will have after the pending change: `value` if it is the key being set. */
-static int value_after(struct db *db, const struct setting_def *def, const char *value,
-                       const char *key, double *out, struct ok_err *err)
-{
-    if (!strcmp(def->key, key)) {
-        *out = strtod(value, NULL);
-        return 0;
-    }
-    return store_setting_get_double(db, key, out, err);
-}
 
-static int check_state_days(struct db *db, const struct setting_def *def, const char *value,
-                            struct ok_err *err)
-{
-    double active, sleeping;
-    if (value_after(db, def, value, "state.active_days", &active, err) < 0 ||
-        value_after(db, def, value, "state.sleeping_days", &sleeping, err) < 0)
-        return -1;
-    if (sleeping <= active)
-        return store_invalid(err, "value",
-                             "state.sleeping_days (%.0f) must be greater than state.active_days "
-                             "(%.0f)",
-                             sleeping, active);
-    return 0;
-}
 
-static int check_palive(struct db *db, const struct setting_def *def, const char *value,
-                        struct ok_err *err)
-{
-    double sleeping, dead;
-    if (value_after(db, def, value, "state.palive_sleeping", &sleeping, err) < 0 ||
-        value_after(db, def, value, "state.palive_dead", &dead, err) < 0)
-        return -1;
-    if (dead >= sleeping)
-        return store_invalid(err, "value",
-                             "state.palive_dead (%g) must be below state.palive_sleeping (%g)",
-                             dead, sleeping);
-    return 0;
-}
 
 static int check_time_zone(struct db *db, const struct setting_def *def, const char *value,
                            struct ok_err *err)
