@@ -215,7 +215,9 @@ static int read_summary(const char *path, int need_m, struct value_summaries *s,
             }
         }
         if (clv_summary_check(v[COL_X], v[COL_TX], v[COL_T], v[COL_M], err) < 0) {
-            ok_err_locate(err, err->field, line);
+            char field[64];
+            snprintf(field, sizeof(field), "%s", err->field);
+            ok_err_locate(err, field, line);
             goto out;
         }
         value_summaries_add(s, v[COL_X], v[COL_TX], v[COL_T], v[COL_M]);

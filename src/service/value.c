@@ -5,9 +5,11 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/json_out.h"
 #include "core/mem.h"
@@ -194,6 +196,41 @@ int value_fit(enum clv_model model, const struct value_summaries *s,
     return rc;
 }
 
+struct fit_job {
+    enum clv_model model;
+    const struct value_summaries *s;
+    struct clv_fit_result *res;
+    struct ok_err err;
+    int rc;
+};
+
+static void *fit_thread(void *arg)
+{
+    struct fit_job *j = arg;
+    j->rc = value_fit(j->model, j->s, j->res, &j->err);
+    return NULL;
+}
+
+int value_fit_both(enum clv_model counts, const struct value_summaries *s,
+                   struct clv_fit_result *res_counts, struct clv_fit_result *res_spend,
+                   struct ok_err *err)
+{
+    struct fit_job spend = {CLV_MODEL_GG, s, res_spend, {0}, 0};
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, fit_thread, &spend) == 0;
+    int rc = value_fit(counts, s, res_counts, err);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        fit_thread(&spend);
+    if (rc == 0 && spend.rc < 0) {
+        if (err)
+            *err = spend.err;
+        rc = -1;
+    }
+    return rc;
+}
+
 void value_params_json(struct buf *out, const struct clv_params *p)
 {
     int np = clv_model_nparams(p->model);
@@ -298,6 +335,31 @@ void value_predictions_release(struct value_predictions *p)
     memset(p, 0, sizeof(*p));
 }
 
+#define PREDICT_MAX_THREADS 8
+
+struct predict_job {
+    const struct clv_params *p;
+    const struct clv_row *rows;
+    size_t from, to;
+    double h, step, d_step;
+    int steps, discount;
+    double *pa, *ey, *dt;
+};
+
+static void *predict_thread(void *arg)
+{
+    struct predict_job *j = arg;
+    for (size_t r = j->from; r < j->to; r++) {
+        const struct clv_row *row = &j->rows[r];
+        j->pa[r] = clv_palive(j->p, row->x, row->t_x, row->T);
+        j->ey[r] = clv_conditional_expected(j->p, j->h, row->x, row->t_x, row->T);
+        j->dt[r] = j->discount ? clv_discounted_transactions(j->p, row->x, row->t_x, row->T,
+                                                             j->steps, j->step, j->d_step)
+                               : j->ey[r];
+    }
+    return NULL;
+}
+
 int value_predict(const struct value_summaries *s, const struct clv_params *counts,
                   const struct clv_params *spend, double horizon_days, double annual_discount,
                   struct value_predictions *out, struct ok_err *err)
@@ -331,13 +393,38 @@ int value_predict(const struct value_summaries *s, const struct clv_params *coun
     pa = xmalloc((d.n ? d.n : 1) * sizeof(double));
     ey = xmalloc((d.n ? d.n : 1) * sizeof(double));
     dt = xmalloc((d.n ? d.n : 1) * sizeof(double));
-    for (size_t r = 0; r < d.n; r++) {
-        const struct clv_row *row = &d.rows[r];
-        pa[r] = clv_palive(counts, row->x, row->t_x, row->T);
-        ey[r] = clv_conditional_expected(counts, h, row->x, row->t_x, row->T);
-        dt[r] = annual_discount > 0 ? clv_discounted_transactions(counts, row->x, row->t_x,
-                                                                  row->T, steps, step, d_step)
-                                    : ey[r];
+    {
+        /* Distinct rows are independent: split them over the cores. */
+        struct predict_job jobs[PREDICT_MAX_THREADS];
+        pthread_t th[PREDICT_MAX_THREADS];
+        int started[PREDICT_MAX_THREADS] = {0};
+        long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        int nt = d.n < 20000 ? 1 : ncpu < 1 ? 1 : ncpu > PREDICT_MAX_THREADS ? PREDICT_MAX_THREADS
+                                                                             : (int)ncpu;
+        for (int k = 0; k < nt; k++) {
+            struct predict_job *j = &jobs[k];
+            j->p = counts;
+            j->rows = d.rows;
+            j->from = d.n * (size_t)k / (size_t)nt;
+            j->to = d.n * (size_t)(k + 1) / (size_t)nt;
+            j->h = h;
+            j->steps = steps;
+            j->step = step;
+            j->d_step = d_step;
+            j->discount = annual_discount > 0;
+            j->pa = pa;
+            j->ey = ey;
+            j->dt = dt;
+            if (k > 0)
+                started[k] = pthread_create(&th[k], NULL, predict_thread, j) == 0;
+        }
+        predict_thread(&jobs[0]);
+        for (int k = 1; k < nt; k++) {
+            if (started[k])
+                pthread_join(th[k], NULL);
+            else
+                predict_thread(&jobs[k]);
+        }
     }
     out->n = s->n;
     out->p_alive = xmalloc((s->n ? s->n : 1) * sizeof(double));

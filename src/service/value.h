@@ -70,6 +70,12 @@ const char *value_unit_name(double unit_days);
 int value_fit(enum clv_model model, const struct value_summaries *s,
               struct clv_fit_result *res, struct ok_err *err);
 
+/* value_fit of a counting model and of Gamma-Gamma on the same summaries, on two threads.
+ * Returns -1 with err if either fails as value_fit does. */
+int value_fit_both(enum clv_model counts, const struct value_summaries *s,
+                   struct clv_fit_result *res_counts, struct clv_fit_result *res_spend,
+                   struct ok_err *err);
+
 /* {"model":..,"unit":..,"customers":N,"params":{..},"log_likelihood":..,"converged":..,
  * "iterations":N} plus "reason" when not converged. NaN is written as null. */
 void value_fit_json(struct buf *out, const struct clv_fit_result *res, const char *unit);
@@ -97,7 +103,8 @@ void value_predictions_release(struct value_predictions *p);
  * Gamma-Gamma fit or NULL. CLV discounts monthly: the horizon is cut into steps =
  * max(1, round(horizon/30)) equal periods, each discounted at the end at (1 + annual_discount)
  * ^ (period days / 365) - 1 per period (lifetimes' customer_lifetime_value sum, docs/models.md);
- * with annual_discount = 0 the CLV is spend x expected. Work grows with the distinct summaries.
+ * with annual_discount = 0 the CLV is spend x expected. Work grows with the distinct summaries
+ * and is spread over the cores.
  * out is overwritten (release it). Returns -1 with err on invalid parameters or options. */
 int value_predict(const struct value_summaries *s, const struct clv_params *counts,
                   const struct clv_params *spend, double horizon_days, double annual_discount,
