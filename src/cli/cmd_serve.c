@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "http/auth.h"
 #include "http/server.h"
+#include "store/fields.h"
 #include "store/user.h"
 #include "core/banned.h"
 
@@ -40,12 +41,15 @@ static int ensure_admin(struct db *db, struct ok_err *err)
     if (auth_password_hash(password, hash, err) < 0)
         return -1;
     memset(&u, 0, sizeof(u));
-    u.login = "admin";
-    u.display_name = "Administrator";
-    u.role = "admin";
-    u.password_hash = hash;
-    if (store_user_create(db, &actor, &u, err) < 0)
+    store_field_set(&u.login, "admin");
+    store_field_set(&u.display_name, "Administrator");
+    store_field_set(&u.role, "admin");
+    store_field_set(&u.password_hash, hash);
+    if (store_user_create(db, &actor, &u, err) < 0) {
+        user_release(&u);
         return -1;
+    }
+    user_release(&u);
     printf("okaeri: first start: created user admin with password %s\n"
            "okaeri: log in and change it, or run `okaeri user passwd admin`\n",
            password);

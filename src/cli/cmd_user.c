@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "http/auth.h"
+#include "store/fields.h"
 #include "store/user.h"
 #include "core/banned.h"
 
@@ -232,15 +233,16 @@ int cmd_user(struct cli *cli, int argc, char **argv)
     rc = EXIT_OK;
     if (!strcmp(sub, "add")) {
         memset(&u, 0, sizeof(u));
-        u.login = (char *)login;
-        u.role = (char *)(role ? role : "staff");
-        u.display_name = (char *)display;
-        u.email = (char *)email;
-        u.password_hash = hash;
+        store_field_set(&u.login, login);
+        store_field_set(&u.role, role ? role : "staff");
+        store_field_set(&u.display_name, display);
+        store_field_set(&u.email, email);
+        store_field_set(&u.password_hash, hash);
         if (store_user_validate(&u, &err) < 0 || store_user_create(db, &cli->actor, &u, &err) < 0)
             rc = cli_fail(&err);
         else
             printf("added user %s (%s)\n", login, u.role);
+        user_release(&u);
     } else {
         memset(&u, 0, sizeof(u));
         if (store_user_get(db, login, &u, &err) < 0) {
