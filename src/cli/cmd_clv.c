@@ -420,8 +420,8 @@ static int on_code(void *ctx, int64_t id, const char *code, struct ok_err *err)
  * Returns 0 with *params set, 1 when no usable fit could be made (reason on stderr), -1 on
  * error. */
 static int fit_for_predict(struct db *db, struct cli *cli, enum clv_model model,
-                           const struct value_summaries *s, struct clv_params *params,
-                           int32_t *fit_id, struct ok_err *err)
+                           const struct value_summaries *s, const struct clv_fit_result *pre,
+                           struct clv_params *params, int32_t *fit_id, struct ok_err *err)
 {
     struct clv_fit_record rec;
     struct clv_fit_result res;
@@ -436,7 +436,9 @@ static int fit_for_predict(struct db *db, struct cli *cli, enum clv_model model,
         clv_fit_record_release(&rec);
         return rc;
     }
-    if (value_fit(model, s, &res, err) < 0)
+    if (pre)
+        res = *pre;
+    else if (value_fit(model, s, &res, err) < 0)
         return -1;
     id = store_fit(db, cli, &res, value_unit_name(s->unit_days), s->cal_end, err);
     if (id < 0)
@@ -570,14 +572,29 @@ static int clv_predict_cmd(struct cli *cli, int argc, char **argv)
     value_summaries_init(&s, unit);
     if (value_summaries_from_ledger(&s, snap.ledger, as_of, as_of, &err) < 0)
         goto fail_s;
-    int got = fit_for_predict(db, cli, model, &s, &counts, &counts_id, &err);
+    /* With neither fit stored (the first predict), both are fitted at once on two threads. */
+    struct clv_fit_result pre_counts, pre_spend;
+    struct clv_fit_record probe;
+    int have_pre = 0, stored_counts = found, stored_spend;
+    stored_spend = store_clv_fit_latest(db, clv_model_name(CLV_MODEL_GG), 1, &probe, &err);
+    if (stored_spend < 0)
+        goto fail_s;
+    clv_fit_record_release(&probe);
+    if (!stored_counts && !stored_spend) {
+        if (value_fit_both(model, &s, &pre_counts, &pre_spend, &err) < 0)
+            goto fail_s;
+        have_pre = 1;
+    }
+    int got = fit_for_predict(db, cli, model, &s, have_pre ? &pre_counts : NULL, &counts,
+                              &counts_id, &err);
     if (got < 0)
         goto fail_s;
     if (got > 0) {
         rc = EXIT_ERROR;
         goto out;
     }
-    got = fit_for_predict(db, cli, CLV_MODEL_GG, &s, &spend, &spend_id, &err);
+    got = fit_for_predict(db, cli, CLV_MODEL_GG, &s, have_pre ? &pre_spend : NULL, &spend,
+                          &spend_id, &err);
     if (got < 0)
         goto fail_s;
     have_spend = got == 0;
