@@ -29,7 +29,8 @@ static const char *const table_order[] = {
 };
 
 /* Tables that `okaeri init` fills with defaults: replaced by the source's rows. */
-static const char *const default_tables[] = {"settings", "lost_reasons", "causes", "triggers"};
+static const char *const default_tables[] = {"settings",  "lost_reasons", "causes",
+                                             "triggers",  "playbooks",    "playbook_steps"};
 
 /* Columns that refer to the same table. */
 static const struct {
