@@ -20,6 +20,7 @@ static const struct cli_command commands[] = {
     {"customer", "add, show, list and edit customers", cmd_customer},
     {"order", "add and list order lines", cmd_order},
     {"deal", "add deals, win or lose them with a reason", cmd_deal},
+    {"import", "import customers, orders, deals ... from CSV, TSV or .xlsx", cmd_import},
     {"report", "retention reports (summary, ...)", cmd_report},
     {"clv", "customer value models: fit, predict (P(alive), CLV), validate", cmd_clv},
     {"serve", "the JSON API server (web UI backend)", cmd_serve},
