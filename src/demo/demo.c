@@ -23,8 +23,8 @@
 #include "store/store.h"
 #include "core/banned.h"
 
-#define NO_DAY INT32_MIN
-#define YEARS 3
+#define NO_DAY    INT32_MIN
+#define YEARS     3
 #define MAX_LINES 8
 
 /* ---- random numbers ---- */
@@ -167,7 +167,8 @@ static int pick(struct rng *r, const int *w, int n)
     return n - 1;
 }
 
-#define PICK(r, ...) pick((r), (const int[]){__VA_ARGS__}, (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)))
+#define PICK(r, ...)                                                                               \
+    pick((r), (const int[]){__VA_ARGS__}, (int)(sizeof((int[]){__VA_ARGS__}) / sizeof(int)))
 
 /* ---- the process parameters (docs/demo.md explains them) ---- */
 
@@ -186,22 +187,22 @@ static const double online_share[SRC_COUNT] = {0.15, 0.85, 0.40, 0.40, 0.60};
 /* BG/NBD (Fader, Hardie & Lee 2005, "Counting your customers the easy way", Marketing Science
  * 24(2)): purchase rate lambda ~ Gamma(r, alpha) per day, dropout p ~ Beta(a, b) after each
  * purchase. */
-#define P_R 0.85
+#define P_R     0.85
 #define P_ALPHA 55.0
-#define P_A 0.70
-#define P_B 4.0
-#define C_R 2.0
+#define P_A     0.70
+#define P_B     4.0
+#define C_R     2.0
 #define C_ALPHA 80.0
-#define C_A 0.5
-#define C_B 10.0
+#define C_A     0.5
+#define C_B     10.0
 /* Gamma-Gamma spend (Fader, Hardie & Lee 2005, "RFM and CLV: using iso-value curves", JMR
  * 42(4); Colombo & Jiang 1999): order value z ~ Gamma(p, nu), nu ~ Gamma(q, gamma); the mean
  * order value is p * gamma / (q - 1) = 3,400 yen for people, 5x for companies. */
-#define GG_P 4.0
-#define GG_Q 3.0
-#define GG_GAMMA 1700.0
+#define GG_P          4.0
+#define GG_Q          3.0
+#define GG_GAMMA      1700.0
 #define COMPANY_SPEND 5.0
-#define RETURN_SHARE 0.012
+#define RETURN_SHARE  0.012
 
 /* ---- the generator ---- */
 
@@ -224,8 +225,7 @@ struct gen {
     int family_cum[128], male_cum[64], female_cum[64], place_cum[64], product_cum[64];
     int sellable[64]; /* product index of each entry of product_cum */
     int nsellable;
-    int64_t seq_order, seq_return, seq_deal, seq_contract, seq_referral, seq_activity,
-        seq_feedback;
+    int64_t seq_order, seq_return, seq_deal, seq_contract, seq_referral, seq_activity, seq_feedback;
     int64_t orders, returns;
     int32_t *days; /* purchase days of the current customer */
     size_t days_cap;
@@ -234,25 +234,23 @@ struct gen {
 
 enum { STAFF_MANAGER, STAFF_SHOP1, STAFF_SHOP2, STAFF_SALES };
 enum { LR_PRICE, LR_TIMING, LR_COMPETITOR, LR_OTHER };
+enum { CA_PRICE, CA_TIMING, CA_COMPETITOR, CA_PRODUCT, CA_SERVICE, CA_MOVED, CA_CLOSED, CA_OTHER };
 enum {
-    CA_PRICE,
-    CA_TIMING,
-    CA_COMPETITOR,
-    CA_PRODUCT,
-    CA_SERVICE,
-    CA_MOVED,
-    CA_CLOSED,
-    CA_OTHER
+    TR_SATISFACTION,
+    TR_CAMPAIGN,
+    TR_FOLLOW_UP,
+    TR_NEW_PRODUCT,
+    TR_LIFE_EVENT,
+    TR_RENEWAL,
+    TR_OTHER
 };
-enum { TR_SATISFACTION, TR_CAMPAIGN, TR_FOLLOW_UP, TR_NEW_PRODUCT, TR_LIFE_EVENT, TR_RENEWAL, TR_OTHER };
 
 static const char *const lost_notes[4][3] = {
     {"他社より月額が2割高いとのこと。価格改定時に再提案。", "予算上限を超えるため見送り。",
      "値引き要望に応えられず。来期予算で再検討の可能性あり。"},
     {"オフィス移転が決まるまで保留。", "今期は予算確定済み。来年度に再度ご連絡。",
      "担当者の異動で検討が止まった。"},
-    {"既存の業者と継続契約。", "大手チェーンのサービスを採用。",
-     "競合の無料マシン貸与に流れた。"},
+    {"既存の業者と継続契約。", "大手チェーンのサービスを採用。", "競合の無料マシン貸与に流れた。"},
     {"社内でコーヒー自体を廃止。", "決裁者と連絡が取れず。", "ご要望の商品を扱っていない。"},
 };
 static const char *const cause_notes[8][2] = {
@@ -545,12 +543,13 @@ static int company_timeline(struct gen *g, struct rng *r, int64_t cust, int64_t 
         int won = rng_chance(r, attempt ? 0.5 : 0.45);
         int reason = PICK(r, 40, 25, 25, 10);
         const char *kind = attempt ? "new" : p->source == SRC_REFERRAL ? "referral" : "new";
-        int64_t trig = attempt ? g->trig[PICK(r, 0, 20, 50, 30, 0, 0, 0)]
-                               : p->source == SRC_REFERRAL ? g->trig[TR_SATISFACTION] : 0;
-        id = write_deal(g, r, cust, kind,
-                        attempt ? "再提案: オフィスコーヒー定期便" : "オフィスコーヒー定期便のご提案",
-                        prod, demo_products[prod].price, opened, closed, won, reason, trig,
-                        p->owner, err);
+        int64_t trig = attempt                     ? g->trig[PICK(r, 0, 20, 50, 30, 0, 0, 0)]
+                       : p->source == SRC_REFERRAL ? g->trig[TR_SATISFACTION]
+                                                   : 0;
+        id = write_deal(
+            g, r, cust, kind,
+            attempt ? "再提案: オフィスコーヒー定期便" : "オフィスコーヒー定期便のご提案", prod,
+            demo_products[prod].price, opened, closed, won, reason, trig, p->owner, err);
         if (id < 0)
             return -1;
         if (!attempt && p->source == SRC_REFERRAL)
@@ -601,13 +600,12 @@ static int company_timeline(struct gen *g, struct rng *r, int64_t cust, int64_t 
             /* The renewal talk starts two months before the end. */
             if (e - 60 <= g->as_of) {
                 int32_t rc = e - rng_int(r, 30);
-                int lr = reason == CA_PRICE ? LR_PRICE
+                int lr = reason == CA_PRICE        ? LR_PRICE
                          : reason == CA_COMPETITOR ? LR_COMPETITOR
                                                    : LR_OTHER;
                 if (write_deal(g, r, cust, "renewal", "定期便の契約更新", cur,
-                               demo_products[cur].price, e - 60,
-                               e < g->as_of ? rc : NO_DAY, renew, lr, g->trig[TR_RENEWAL],
-                               p->owner, err) < 0)
+                               demo_products[cur].price, e - 60, e < g->as_of ? rc : NO_DAY, renew,
+                               lr, g->trig[TR_RENEWAL], p->owner, err) < 0)
                     return -1;
             }
             if (!renew) {
@@ -619,8 +617,8 @@ static int company_timeline(struct gen *g, struct rng *r, int64_t cust, int64_t 
             if (cur != product_index("S-103") && rng_chance(r, 0.2)) {
                 int up = cur + 1;
                 if (write_deal(g, r, cust, "upsell", "上位プランへの切り替え", up,
-                               demo_products[up].price - demo_products[cur].price, e - 45,
-                               e - 10, 1, 0, g->trig[TR_RENEWAL], p->owner, err) < 0)
+                               demo_products[up].price - demo_products[cur].price, e - 45, e - 10,
+                               1, 0, g->trig[TR_RENEWAL], p->owner, err) < 0)
                     return -1;
                 cur = up;
             }
@@ -633,12 +631,11 @@ static int company_timeline(struct gen *g, struct rng *r, int64_t cust, int64_t 
         int32_t o = p->start + 30 + rng_int(r, 300);
         int won = rng_chance(r, 0.55);
         if (o < p->limit &&
-            write_deal(g, r, cust, "cross_sell",
-                       x == product_index("S-104") ? "コーヒーマシンのレンタル"
-                                                   : "バリスタ研修のご提案",
-                       x, demo_products[x].price, o, o + 14 + rng_int(r, 30), won, PICK(r, 50, 30, 10, 10),
-                       g->trig[rng_chance(r, 0.5) ? TR_SATISFACTION : TR_NEW_PRODUCT], p->owner,
-                       err) < 0)
+            write_deal(
+                g, r, cust, "cross_sell",
+                x == product_index("S-104") ? "コーヒーマシンのレンタル" : "バリスタ研修のご提案",
+                x, demo_products[x].price, o, o + 14 + rng_int(r, 30), won, PICK(r, 50, 30, 10, 10),
+                g->trig[rng_chance(r, 0.5) ? TR_SATISFACTION : TR_NEW_PRODUCT], p->owner, err) < 0)
             return -1;
     }
     return 0;
@@ -772,26 +769,33 @@ static int64_t find_referrer(struct gen *g, struct rng *r, int64_t i, int32_t d)
 }
 
 static const char *const satisfaction_texts[] = {
-    "いつも丁寧に豆の説明をしてくださり満足しています。", "焙煎したての香りが素晴らしい。",
-    "ネット注文の翌日に届いて助かりました。", "店員さんのおすすめがいつも美味しい。",
-    "価格が少し高いと感じることがあります。", "店内が混んでいて待ち時間が長かった。",
+    "いつも丁寧に豆の説明をしてくださり満足しています。",
+    "焙煎したての香りが素晴らしい。",
+    "ネット注文の翌日に届いて助かりました。",
+    "店員さんのおすすめがいつも美味しい。",
+    "価格が少し高いと感じることがあります。",
+    "店内が混んでいて待ち時間が長かった。",
 };
 static const char *const need_texts[] = {
     "カフェインレスの種類を増やしてほしい。", "ギフト包装を選べるようにしてほしい。",
-    "少量（100g）の豆も販売してほしい。", "定期便の配送日を指定したい。",
+    "少量（100g）の豆も販売してほしい。",     "定期便の配送日を指定したい。",
     "ミルクティー向けの茶葉が欲しい。",
 };
 static const char *const complaint_texts[] = {
-    "配送が予定より3日遅れた。", "豆の焙煎日が古かった。", "レジの対応が素っ気なかった。",
+    "配送が予定より3日遅れた。",
+    "豆の焙煎日が古かった。",
+    "レジの対応が素っ気なかった。",
     "オンラインストアで決済エラーが出た。",
 };
 static const char *const idea_texts[] = {
-    "ポイントカードをアプリにしてほしい。", "焙煎教室を開いてほしい。",
+    "ポイントカードをアプリにしてほしい。",
+    "焙煎教室を開いてほしい。",
     "季節限定ブレンドの予約販売があると嬉しい。",
 };
 static const char *const testimonial_texts[] = {
     "毎朝の一杯が楽しみになりました。友人にも紹介しています。",
-    "贈り物に使ったら大変喜ばれました。", "こちらの深煎りブレンド以外はもう飲めません。",
+    "贈り物に使ったら大変喜ばれました。",
+    "こちらの深煎りブレンド以外はもう飲めません。",
 };
 
 /* Everything about customer i. */
@@ -885,10 +889,10 @@ static int gen_customer(struct gen *g, int64_t i, struct ok_err *err)
             person_email(&r, &who, i, &g->s5);
             c.email = g->s5.data;
         }
-        c.birthday = rng_chance(&r, 0.8)
-                         ? a - (int32_t)((20.0 + 55.0 * rng_beta(&r, 2.0, 2.6)) * 365.25) -
-                               rng_int(&r, 365)
-                         : BULK_NO_DATE;
+        c.birthday =
+            rng_chance(&r, 0.8)
+                ? a - (int32_t)((20.0 + 55.0 * rng_beta(&r, 2.0, 2.6)) * 365.25) - rng_int(&r, 365)
+                : BULK_NO_DATE;
     }
     address(&r, pl, p.company, &g->s6, &g->s7);
     c.postal_code = g->s6.data;
@@ -992,8 +996,9 @@ static int gen_customer(struct gen *g, int64_t i, struct ok_err *err)
             int32_t close;
             k = 2 + rng_int(&r, n - 2);
             close = g->days[k];
-            upsell_prod = product_index(cross ? (fav_cat == 1 ? cross_tea : cross_coffee)[rng_int(&r, 3)]
-                                              : ups[rng_int(&r, 4)]);
+            upsell_prod =
+                product_index(cross ? (fav_cat == 1 ? cross_tea : cross_coffee)[rng_int(&r, 3)]
+                                    : ups[rng_int(&r, 4)]);
             {
                 int32_t opened = close - 7 - rng_int(&r, 30);
                 if (opened < g->days[k - 1])
@@ -1001,8 +1006,8 @@ static int gen_customer(struct gen *g, int64_t i, struct ok_err *err)
                 if (write_deal(g, &r, cust, cross ? "cross_sell" : "upsell",
                                demo_products[upsell_prod].name, upsell_prod,
                                demo_products[upsell_prod].price, opened, close, won,
-                               PICK(&r, 45, 30, 10, 15),
-                               g->trig[PICK(&r, 30, 20, 30, 20, 0, 0, 0)], owner, err) < 0)
+                               PICK(&r, 45, 30, 10, 15), g->trig[PICK(&r, 30, 20, 30, 20, 0, 0, 0)],
+                               owner, err) < 0)
                     return -1;
             }
             if (won)
@@ -1140,10 +1145,10 @@ static int setup_reference_data(struct gen *g, struct ok_err *err)
         {"takahashi", "高橋 直樹", "takahashi@example.jp", "staff"},
     };
     static const char *const reasons[4] = {"price", "timing", "competitor", "other"};
-    static const char *const causes[8] = {"price",      "timing",      "competitor",
-                                          "product_not_offered", "service_complaint",
-                                          "moved_away", "closed",      "other"};
-    static const char *const trigs[7] = {"satisfaction", "campaign",    "follow_up", "new_product",
+    static const char *const causes[8] = {
+        "price",      "timing", "competitor", "product_not_offered", "service_complaint",
+        "moved_away", "closed", "other"};
+    static const char *const trigs[7] = {"satisfaction", "campaign",     "follow_up", "new_product",
                                          "life_event",   "renewal_talk", "other"};
     int i;
     for (i = 0; i < 4; i++) {

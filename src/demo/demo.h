@@ -20,14 +20,14 @@
 #include "store/bulk.h"
 
 #define DEMO_DEFAULT_CUSTOMERS 2000
-#define DEMO_DEFAULT_SEED 1
-#define DEMO_MAX_CUSTOMERS 50000000
+#define DEMO_DEFAULT_SEED      1
+#define DEMO_MAX_CUSTOMERS     50000000
 
 struct demo_options {
     int64_t customers; /* how many customers (people and companies), 1..DEMO_MAX_CUSTOMERS */
     uint64_t seed;
-    int32_t as_of;     /* last day of the history (days since 1970-01-01) */
-    int bulk_flags;    /* BULK_* for the loader; demo_options_init sets BULK_TRUST_REFERENCES */
+    int32_t as_of;  /* last day of the history (days since 1970-01-01) */
+    int bulk_flags; /* BULK_* for the loader; demo_options_init sets BULK_TRUST_REFERENCES */
     /* Called now and then with customers done and the total; may be NULL. */
     void (*progress)(void *ctx, int64_t done, int64_t total);
     void *progress_ctx;

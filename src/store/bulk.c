@@ -101,7 +101,12 @@ static const struct table_def table_defs[T_COUNT] = {
                       1,
                       32,
                       {T_CUSTOMERS, T_USERS, T_DEALS, T_COUNT}},
-    [T_FEEDBACK] = {"feedback", "code, customer_id, kind, score, text, received_on", 6, 0, 1, 32,
+    [T_FEEDBACK] = {"feedback",
+                    "code, customer_id, kind, score, text, received_on",
+                    6,
+                    0,
+                    1,
+                    32,
                     {T_CUSTOMERS, T_COUNT}},
 };
 
@@ -408,16 +413,14 @@ static int tune_before(struct bulk *b, struct ok_err *err)
         db_query_i64(b->db, "PRAGMA cache_size", &s->cache_size, err) < 0 ||
         db_query_i64(b->db, "PRAGMA foreign_keys", &s->foreign_keys, err) < 0 ||
         db_query_i64(b->db, "PRAGMA temp_store", &s->temp_store, err) < 0 ||
-        query_text(b->db, "PRAGMA journal_mode", s->journal_mode, sizeof(s->journal_mode), err) <
-            0)
+        query_text(b->db, "PRAGMA journal_mode", s->journal_mode, sizeof(s->journal_mode), err) < 0)
         return -1;
     s->saved = 1;
     /* A crash during the load loses the load, which is rolled back or redone anyway; no fsync
      * saves nothing worth keeping. 256 MiB of page cache keeps the hot end of every B-tree in
      * memory. temp_store stays as it is: in memory, sorting 10 M index entries would lift the
      * peak to ~900 MB; SQLite's sorter spills to temporary files instead. */
-    if (db_exec(b->db, "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144",
-                err) < 0)
+    if (db_exec(b->db, "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144", err) < 0)
         return -1;
     if (b->flags & BULK_TRUST_REFERENCES) {
         if (db_exec(b->db, "PRAGMA foreign_keys=OFF", err) < 0)
