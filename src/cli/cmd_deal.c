@@ -175,7 +175,8 @@ static int deal_close_cmd(struct cli *cli, int argc, char **argv, int won)
             else
                 printf("usage: okaeri deal lose DEAL --reason REASON [--note TEXT] [--on DATE]\n\n"
                        "Marks an open deal (by id or code) as lost. REASON is a code or label of\n"
-                       "the lost reasons list: price 価格, timing 時期, competitor 競合, other その他\n"
+                       "the lost reasons list: price 価格, timing 時期, competitor 競合, other "
+                       "その他\n"
                        "(or one you added).\n");
             return EXIT_OK;
         default:

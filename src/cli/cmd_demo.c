@@ -102,10 +102,9 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
     printf("demo: %lld customers, %lld order lines (%lld orders), %lld deals, %lld contracts, "
            "%lld referrals, %lld activities, %lld feedback in %.1f s (%.0f order lines/s)\n",
            (long long)stats.rows.customers, (long long)stats.rows.order_lines,
-           (long long)stats.orders, (long long)stats.rows.deals,
-           (long long)stats.rows.contracts, (long long)stats.rows.referrals,
-           (long long)stats.rows.activities, (long long)stats.rows.feedback, stats.seconds,
-           stats.lines_per_second);
+           (long long)stats.orders, (long long)stats.rows.deals, (long long)stats.rows.contracts,
+           (long long)stats.rows.referrals, (long long)stats.rows.activities,
+           (long long)stats.rows.feedback, stats.seconds, stats.lines_per_second);
 out:
     db_close(&db);
     return rc;

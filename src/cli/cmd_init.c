@@ -43,10 +43,11 @@ static int open_and_migrate(struct cli *cli, const char *cmd, int create)
 int cmd_init(struct cli *cli, int argc, char **argv)
 {
     if (help_wanted(argc, argv)) {
-        printf("usage: okaeri [--db PATH] init\n\n"
-               "Creates the database file (default ./okaeri.db) with okaeri's tables and default\n"
-               "lists (lost reasons, causes, triggers, settings). Running it on an existing okaeri\n"
-               "database applies pending migrations and changes nothing else.\n");
+        printf(
+            "usage: okaeri [--db PATH] init\n\n"
+            "Creates the database file (default ./okaeri.db) with okaeri's tables and default\n"
+            "lists (lost reasons, causes, triggers, settings). Running it on an existing okaeri\n"
+            "database applies pending migrations and changes nothing else.\n");
         return EXIT_OK;
     }
     if (argc > 1)
@@ -57,9 +58,10 @@ int cmd_init(struct cli *cli, int argc, char **argv)
 int cmd_migrate(struct cli *cli, int argc, char **argv)
 {
     if (help_wanted(argc, argv)) {
-        printf("usage: okaeri [--db PATH] migrate\n\n"
-               "Applies the schema migrations this okaeri knows and the database lacks, each in its\n"
-               "own transaction. Refuses databases made by a newer okaeri.\n");
+        printf(
+            "usage: okaeri [--db PATH] migrate\n\n"
+            "Applies the schema migrations this okaeri knows and the database lacks, each in its\n"
+            "own transaction. Refuses databases made by a newer okaeri.\n");
         return EXIT_OK;
     }
     if (argc > 1)

@@ -13,11 +13,11 @@
 #include <stdint.h>
 
 struct buf {
-    char *data;    /* owned; NUL-terminated; never NULL after buf_init */
-    size_t len;    /* bytes used, excluding the NUL */
-    size_t alloc;  /* bytes allocated */
-    size_t cap;    /* maximum len allowed; 0 means the default (1 GiB) */
-    int failed;    /* sticky: an append was refused because of cap */
+    char *data;   /* owned; NUL-terminated; never NULL after buf_init */
+    size_t len;   /* bytes used, excluding the NUL */
+    size_t alloc; /* bytes allocated */
+    size_t cap;   /* maximum len allowed; 0 means the default (1 GiB) */
+    int failed;   /* sticky: an append was refused because of cap */
 };
 
 #define BUF_DEFAULT_CAP ((size_t)1 << 30)

@@ -249,8 +249,7 @@ int db_begin(struct db *db, struct ok_err *err)
     if (db->tx_depth == 0) {
         /* IMMEDIATE takes SQLite's write lock up front, so two writers wait for each other
          * (busy timeout) instead of failing with SQLITE_BUSY on their first write. */
-        rc = db_exec(db, db->driver->engine == DB_ENGINE_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN",
-                     err);
+        rc = db_exec(db, db->driver->engine == DB_ENGINE_SQLITE ? "BEGIN IMMEDIATE" : "BEGIN", err);
     } else {
         rc = db_exec(db, "SAVEPOINT okaeri_sp", err);
     }

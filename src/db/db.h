@@ -61,9 +61,9 @@ struct db_driver {
 
 struct db {
     const struct db_driver *driver;
-    void *handle;       /* the engine's connection */
-    char target[1024];  /* the path or URL as given, for messages (password removed) */
-    int tx_depth;       /* nesting of db_begin; inner levels are savepoints */
+    void *handle;      /* the engine's connection */
+    char target[1024]; /* the path or URL as given, for messages (password removed) */
+    int tx_depth;      /* nesting of db_begin; inner levels are savepoints */
     int flags;
     struct db_stmt *cache; /* cached statements, see db_cached */
 };
@@ -71,8 +71,8 @@ struct db {
 /* The part of every statement the interface needs; drivers embed it first in theirs. */
 struct db_stmt {
     struct db *db;
-    const char *sql;            /* as given by the caller */
-    const char *cache_key;      /* non-NULL when owned by the cache */
+    const char *sql;       /* as given by the caller */
+    const char *cache_key; /* non-NULL when owned by the cache */
     struct db_stmt *cache_next;
 };
 

@@ -108,8 +108,8 @@ static int sqlite_open_db(struct db *db, const char *path, int flags, struct ok_
                                   "--db PATH)",
                                   path);
             if (!path_dir_exists(path))
-                return ok_err_set(err, OK_ERR_IO,
-                                  "cannot create %s: its directory does not exist", path);
+                return ok_err_set(err, OK_ERR_IO, "cannot create %s: its directory does not exist",
+                                  path);
         } else if (S_ISDIR(sb.st_mode)) {
             return ok_err_set(err, OK_ERR_IO, "%s is a directory, not a database file", path);
         }
@@ -192,9 +192,8 @@ static int sqlite_bind_double(struct db_stmt *st, int idx, double v)
 
 static int sqlite_bind_text(struct db_stmt *st, int idx, const char *s, size_t n)
 {
-    return sqlite3_bind_text64(raw(st), idx, s, n, SQLITE_TRANSIENT, SQLITE_UTF8) == SQLITE_OK
-               ? 0
-               : -1;
+    return sqlite3_bind_text64(raw(st), idx, s, n, SQLITE_TRANSIENT, SQLITE_UTF8) == SQLITE_OK ? 0
+                                                                                               : -1;
 }
 
 static int sqlite_bind_null(struct db_stmt *st, int idx)

@@ -79,9 +79,12 @@ int service_names_load(struct service_names *n, struct db *db, const struct snap
         enum store_names_kind kind;
         struct name_table *t;
     } lists[] = {
-        {STORE_NAMES_USERS, &n->users},       {STORE_NAMES_CAUSES, &n->causes},
-        {STORE_NAMES_LOST_REASONS, &n->lost_reasons}, {STORE_NAMES_TRIGGERS, &n->triggers},
-        {STORE_NAMES_PRODUCTS, &n->products}, {STORE_NAMES_CUSTOMERS, &n->customers},
+        {STORE_NAMES_USERS, &n->users},
+        {STORE_NAMES_CAUSES, &n->causes},
+        {STORE_NAMES_LOST_REASONS, &n->lost_reasons},
+        {STORE_NAMES_TRIGGERS, &n->triggers},
+        {STORE_NAMES_PRODUCTS, &n->products},
+        {STORE_NAMES_CUSTOMERS, &n->customers},
     };
     size_t i, count = sizeof(lists) / sizeof(lists[0]);
     memset(n, 0, sizeof(*n));
@@ -103,7 +106,7 @@ int service_names_load(struct service_names *n, struct db *db, const struct snap
 
 void service_names_release(struct service_names *n)
 {
-    struct name_table *tables[] = {&n->customers, &n->users,        &n->causes,
+    struct name_table *tables[] = {&n->customers,    &n->users,    &n->causes,
                                    &n->lost_reasons, &n->triggers, &n->products};
     size_t i;
     for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {

@@ -57,8 +57,7 @@ static struct table *build_kpis(const struct report_call *c, struct ok_err *err)
     q.to = to;
     q.limit = 1000;
     if (store_goal_list(c->db, &q, collect_goal, &gl, err) == 0)
-        t = report_kpis(c->snap->ledger, OPTS(c->opts), c->p->from, c->p->to, gl.goals, gl.n,
-                        err);
+        t = report_kpis(c->snap->ledger, OPTS(c->opts), c->p->from, c->p->to, gl.goals, gl.n, err);
     for (i = 0; i < gl.n; i++)
         free(gl.names[i]);
     free(gl.names);
@@ -67,10 +66,10 @@ static struct table *build_kpis(const struct report_call *c, struct ok_err *err)
 }
 
 /* The KPI breakdowns share one shape: (ledger, opts, from, to). */
-#define RANGE_REPORT(fn_name, report_fn)                                                         \
-    static struct table *fn_name(const struct report_call *c, struct ok_err *err)                 \
-    {                                                                                             \
-        return report_fn(c->snap->ledger, OPTS(c->opts), c->p->from, c->p->to, err);              \
+#define RANGE_REPORT(fn_name, report_fn)                                                           \
+    static struct table *fn_name(const struct report_call *c, struct ok_err *err)                  \
+    {                                                                                              \
+        return report_fn(c->snap->ledger, OPTS(c->opts), c->p->from, c->p->to, err);               \
     }
 RANGE_REPORT(build_referrals, report_referrals)
 RANGE_REPORT(build_renewals, report_renewals)
@@ -173,8 +172,8 @@ static const struct report_def reports[] = {
     {"rfm-segments", "named RFM segments (優良顧客 Champions, 離反予備軍 At risk …)", 0,
      build_rfm_segments},
     {"cohorts", "retention and revenue by month of first purchase", 0, build_cohorts},
-    {"kpis", "retention KPIs between --from and --to, with goals and progress",
-     REPORT_USES_RANGE, build_kpis},
+    {"kpis", "retention KPIs between --from and --to, with goals and progress", REPORT_USES_RANGE,
+     build_kpis},
     {"referrals", "referrals by trigger and by the referrer's stage and RFM segment",
      REPORT_USES_RANGE, build_referrals},
     {"renewals", "contracts ending in the period: renewed or not, end reasons", REPORT_USES_RANGE,
@@ -202,8 +201,7 @@ const struct report_def *service_report_find(const char *name)
     return NULL;
 }
 
-static int check_params(const struct report_def *def, struct report_params *p,
-                        struct ok_err *err)
+static int check_params(const struct report_def *def, struct report_params *p, struct ok_err *err)
 {
     if (def->uses & REPORT_USES_RANGE) {
         if (!p->has_to)
@@ -219,8 +217,7 @@ static int check_params(const struct report_def *def, struct report_params *p,
             return -1;
         }
     } else if (p->has_from || p->has_to) {
-        return ok_err_set(err, OK_ERR_USAGE,
-                          "report %s takes --as-of, not --from/--to", def->name);
+        return ok_err_set(err, OK_ERR_USAGE, "report %s takes --as-of, not --from/--to", def->name);
     }
     if (p->state) {
         int k, known = !strcmp(p->state, "all");
@@ -249,8 +246,8 @@ struct table *service_report_run(struct db *db, const struct snapshot *snap,
     int with_customers;
     if (check_params(def, p, err) < 0)
         return NULL;
-    with_customers = (def->uses & REPORT_USES_CUSTOMERS) &&
-                     !(def->build == build_inventory && !p->state);
+    with_customers =
+        (def->uses & REPORT_USES_CUSTOMERS) && !(def->build == build_inventory && !p->state);
     if (service_names_load(&names, db, snap, with_customers, err) < 0)
         return NULL;
     memset(&opts, 0, sizeof(opts));

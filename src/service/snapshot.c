@@ -39,8 +39,7 @@ static int apply_setting(void *ctx, const char *key, const char *value, struct o
         snprintf(s->time_zone, sizeof(s->time_zone), "%s", value);
         return 0;
     }
-    if (!strncmp(key, "state.", 6) || !strncmp(key, "lifecycle.", 10) ||
-        !strncmp(key, "rfm.", 4)) {
+    if (!strncmp(key, "state.", 6) || !strncmp(key, "lifecycle.", 10) || !strncmp(key, "rfm.", 4)) {
         if (analytics_settings_set(&s->settings, key, value, err) < 0) {
             ok_err_prefix(err, "setting %s", key);
             return -1;
@@ -139,8 +138,9 @@ static int on_deal(void *ctx, const struct history_deal *d, struct ok_err *err)
         return ok_err_set(err, OK_ERR_INVALID, "deal %lld has an unknown kind '%s'",
                           (long long)d->id, d->kind);
     in.kind = (uint8_t)kind;
-    in.stage = !strcmp(d->stage, "won") ? DEAL_WON : !strcmp(d->stage, "lost") ? DEAL_LOST
-                                                                                 : DEAL_OPEN;
+    in.stage = !strcmp(d->stage, "won")    ? DEAL_WON
+               : !strcmp(d->stage, "lost") ? DEAL_LOST
+                                           : DEAL_OPEN;
     in.opened_day = day_or_none(d->opened_day);
     in.closed_day = day_or_none(d->closed_day);
     in.amount = d->amount;
@@ -189,10 +189,9 @@ static int32_t deal_index(const struct loader *ld, int64_t id)
 static int on_referral(void *ctx, const struct history_referral *r, struct ok_err *err)
 {
     struct loader *ld = ctx;
-    return ledger_builder_add_referral(&ld->b, r->referrer_id,
-                                       r->referred_id > 0 ? r->referred_id : LEDGER_NONE,
-                                       day_or_none(r->day), id32(r->trigger_id),
-                                       deal_index(ld, r->deal_id), err) < 0
+    return ledger_builder_add_referral(
+               &ld->b, r->referrer_id, r->referred_id > 0 ? r->referred_id : LEDGER_NONE,
+               day_or_none(r->day), id32(r->trigger_id), deal_index(ld, r->deal_id), err) < 0
                ? -1
                : 0;
 }
@@ -200,8 +199,7 @@ static int on_referral(void *ctx, const struct history_referral *r, struct ok_er
 /* Feedback kinds as small integers, in the order of the schema's CHECK list. */
 static int32_t feedback_kind_of(const char *kind)
 {
-    static const char *const kinds[] = {"need", "complaint", "idea", "testimonial",
-                                        "satisfaction"};
+    static const char *const kinds[] = {"need", "complaint", "idea", "testimonial", "satisfaction"};
     int32_t i;
     for (i = 0; i < 5; i++)
         if (!strcmp(kind, kinds[i]))
@@ -212,8 +210,8 @@ static int32_t feedback_kind_of(const char *kind)
 static int on_feedback(void *ctx, const struct history_feedback *f, struct ok_err *err)
 {
     struct loader *ld = ctx;
-    return ledger_builder_add_feedback(&ld->b, f->customer_id, feedback_kind_of(f->kind),
-                                       f->score, day_or_none(f->day), err) < 0
+    return ledger_builder_add_feedback(&ld->b, f->customer_id, feedback_kind_of(f->kind), f->score,
+                                       day_or_none(f->day), err) < 0
                ? -1
                : 0;
 }

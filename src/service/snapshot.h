@@ -17,12 +17,12 @@
 #include "db/db.h"
 
 struct snapshot {
-    struct ledger *ledger;               /* owned */
-    struct analytics_settings settings;  /* defaults overridden by the settings table */
-    char currency[8];                    /* e.g. "JPY" */
-    char time_zone[64];                  /* e.g. "Asia/Tokyo" */
-    int money_decimals;                  /* 0 for yen, 2 for dollars */
-    char **sources;                      /* source names by ledger source id */
+    struct ledger *ledger;              /* owned */
+    struct analytics_settings settings; /* defaults overridden by the settings table */
+    char currency[8];                   /* e.g. "JPY" */
+    char time_zone[64];                 /* e.g. "Asia/Tokyo" */
+    int money_decimals;                 /* 0 for yen, 2 for dollars */
+    char **sources;                     /* source names by ledger source id */
     int32_t nsources;
 };
 

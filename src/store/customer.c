@@ -21,11 +21,11 @@ void customer_set(char **field, const char *value)
 
 void customer_release(struct customer *c)
 {
-    char **fields[] = {&c->code,         &c->kind,        &c->name,           &c->name_kana,
-                       &c->company,      &c->email,       &c->phone,          &c->postal_code,
-                       &c->address,      &c->birthday,    &c->source,         &c->referred_by_code,
-                       &c->owner_login,  &c->tags,        &c->attributes,     &c->unsubscribed_at,
-                       &c->cause_code,   &c->cause_note,  &c->created_at,     &c->updated_at};
+    char **fields[] = {&c->code,        &c->kind,       &c->name,       &c->name_kana,
+                       &c->company,     &c->email,      &c->phone,      &c->postal_code,
+                       &c->address,     &c->birthday,   &c->source,     &c->referred_by_code,
+                       &c->owner_login, &c->tags,       &c->attributes, &c->unsubscribed_at,
+                       &c->cause_code,  &c->cause_note, &c->created_at, &c->updated_at};
     size_t i;
     for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
         free(*fields[i]);
@@ -52,7 +52,8 @@ int store_customer_validate(struct customer *c, struct ok_err *err)
     int rc = -1;
     buf_init(&b, 4096);
     if (!c->code || !*c->code) {
-        invalid_field(err, "code", "customer code is required (the business's own id, e.g. C0001)", "");
+        invalid_field(err, "code", "customer code is required (the business's own id, e.g. C0001)",
+                      "");
         goto out;
     }
     if (strlen(c->code) > 64 || !text_utf8_valid(c->code, strlen(c->code))) {
@@ -70,16 +71,14 @@ int store_customer_validate(struct customer *c, struct ok_err *err)
     }
     if (c->email) {
         if (text_email_normalize(&b, c->email, strlen(c->email)) < 0) {
-            invalid_field(err, "email", "not an e-mail address (like taro@example.jp)",
-                          c->email);
+            invalid_field(err, "email", "not an e-mail address (like taro@example.jp)", c->email);
             goto out;
         }
     }
     if (c->phone) {
         buf_reset(&b);
         if (text_phone_normalize(&b, c->phone, strlen(c->phone)) < 0) {
-            invalid_field(err, "phone", "not a phone number (like 03-1234-5678)",
-                          c->phone);
+            invalid_field(err, "phone", "not a phone number (like 03-1234-5678)", c->phone);
             goto out;
         }
         customer_set(&c->phone, b.data);
@@ -115,7 +114,8 @@ int store_customer_validate(struct customer *c, struct ok_err *err)
         int ok = j && json_is_object(j);
         json_decref(j);
         if (!ok) {
-            invalid_field(err, "attributes", "attributes must be a JSON object like {\"rank\":\"A\"}", "");
+            invalid_field(err, "attributes",
+                          "attributes must be a JSON object like {\"rank\":\"A\"}", "");
             goto out;
         }
     }
@@ -160,8 +160,8 @@ static int resolve_refs(struct db *db, const struct customer *c, int64_t *referr
 {
     *referred_by = *owner_id = *cause_id = 0;
     if (c->referred_by_code) {
-        *referred_by =
-            store_lookup_id(db, "SELECT id FROM customers WHERE code = ?", c->referred_by_code, err);
+        *referred_by = store_lookup_id(db, "SELECT id FROM customers WHERE code = ?",
+                                       c->referred_by_code, err);
         if (*referred_by < 0)
             return -1;
         if (*referred_by == 0) {
@@ -172,7 +172,8 @@ static int resolve_refs(struct db *db, const struct customer *c, int64_t *referr
         }
     }
     if (c->owner_login) {
-        *owner_id = store_lookup_id(db, "SELECT id FROM users WHERE login = ?", c->owner_login, err);
+        *owner_id =
+            store_lookup_id(db, "SELECT id FROM users WHERE login = ?", c->owner_login, err);
         if (*owner_id < 0)
             return -1;
         if (*owner_id == 0) {
@@ -287,11 +288,11 @@ out:
     return id;
 }
 
-#define SELECT_CUSTOMER                                                                           \
-    "SELECT c.id, c.code, c.kind, c.name, c.name_kana, c.company, c.email, c.phone, "            \
-    "c.postal_code, c.address, c.birthday, c.source, r.code, u.login, c.tags, c.attributes, "    \
-    "c.email_consent, c.unsubscribed_at, ca.code, c.cause_note, c.version, c.created_at, "       \
-    "c.updated_at FROM customers c LEFT JOIN customers r ON r.id = c.referred_by "               \
+#define SELECT_CUSTOMER                                                                            \
+    "SELECT c.id, c.code, c.kind, c.name, c.name_kana, c.company, c.email, c.phone, "              \
+    "c.postal_code, c.address, c.birthday, c.source, r.code, u.login, c.tags, c.attributes, "      \
+    "c.email_consent, c.unsubscribed_at, ca.code, c.cause_note, c.version, c.created_at, "         \
+    "c.updated_at FROM customers c LEFT JOIN customers r ON r.id = c.referred_by "                 \
     "LEFT JOIN users u ON u.id = c.owner_id LEFT JOIN causes ca ON ca.id = c.cause_id "
 
 static void read_row(struct db_stmt *st, struct customer *c)
@@ -490,7 +491,8 @@ int store_customer_list(struct db *db, const struct customer_query *q,
                        "c.match_email LIKE ? OR c.match_phone LIKE ?)");
     }
     if (q->owner_login && *q->owner_login)
-        buf_puts(&sql, strcmp(q->owner_login, "-") ? " AND u.login = ?" : " AND c.owner_id IS NULL");
+        buf_puts(&sql,
+                 strcmp(q->owner_login, "-") ? " AND u.login = ?" : " AND c.owner_id IS NULL");
     if (q->after_code && *q->after_code)
         buf_puts(&sql, " AND c.code > ?");
     buf_printf(&sql, " ORDER BY c.code LIMIT %d", limit);

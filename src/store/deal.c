@@ -14,9 +14,9 @@
 
 void deal_release(struct deal *d)
 {
-    char **fields[] = {&d->code,        &d->customer_code, &d->kind,       &d->stage,
-                       &d->title,       &d->opened_at,     &d->closed_at,  &d->owner_login,
-                       &d->lost_reason, &d->lost_note,     &d->trigger,    &d->product_sku,
+    char **fields[] = {&d->code,        &d->customer_code, &d->kind,      &d->stage,
+                       &d->title,       &d->opened_at,     &d->closed_at, &d->owner_login,
+                       &d->lost_reason, &d->lost_note,     &d->trigger,   &d->product_sku,
                        &d->created_at,  &d->updated_at};
     size_t i;
     for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
@@ -97,9 +97,10 @@ static int deal_validate(struct deal *d, struct ok_err *err)
             return bad(err, "closed_at");
         }
         if (!strcmp(d->stage, "lost") && !d->lost_reason) {
-            ok_err_set(err, OK_ERR_INVALID,
-                       "a lost deal needs a reason (価格 price, 時期 timing, 競合 competitor, その他 "
-                       "other, or one you added)");
+            ok_err_set(
+                err, OK_ERR_INVALID,
+                "a lost deal needs a reason (価格 price, 時期 timing, 競合 competitor, その他 "
+                "other, or one you added)");
             return bad(err, "lost_reason");
         }
     }
@@ -128,15 +129,16 @@ static int resolve_refs(struct db *db, const struct deal *d, struct deal_refs *r
         return bad(err, "customer_code");
     }
     if (d->owner_login) {
-        r->owner_id = store_lookup_id(db, "SELECT id FROM users WHERE login = ?", d->owner_login,
-                                      err);
+        r->owner_id =
+            store_lookup_id(db, "SELECT id FROM users WHERE login = ?", d->owner_login, err);
         if (r->owner_id <= 0) {
             if (r->owner_id == 0)
                 ok_err_set(err, OK_ERR_INVALID, "owner '%s' is not a user", d->owner_login);
             return bad(err, "owner");
         }
     }
-    if (d->lost_reason && (r->reason_id = store_list_id(db, "lost_reasons", d->lost_reason, err)) < 0)
+    if (d->lost_reason &&
+        (r->reason_id = store_list_id(db, "lost_reasons", d->lost_reason, err)) < 0)
         return bad(err, "lost_reason");
     if (d->trigger && (r->trigger_id = store_list_id(db, "triggers", d->trigger, err)) < 0)
         return bad(err, "trigger");
@@ -227,13 +229,13 @@ out:
     return id;
 }
 
-#define SELECT_DEAL                                                                              \
-    "SELECT d.id, d.code, c.code, d.kind, d.stage, d.title, d.amount, d.opened_at, d.closed_at, " \
-    "u.login, lr.code, d.lost_note, t.code, p.sku, d.version, d.created_at, d.updated_at "      \
-    "FROM deals d JOIN customers c ON c.id = d.customer_id "                                    \
-    "LEFT JOIN users u ON u.id = d.owner_id "                                                   \
-    "LEFT JOIN lost_reasons lr ON lr.id = d.lost_reason_id "                                    \
-    "LEFT JOIN triggers t ON t.id = d.trigger_id "                                              \
+#define SELECT_DEAL                                                                                \
+    "SELECT d.id, d.code, c.code, d.kind, d.stage, d.title, d.amount, d.opened_at, d.closed_at, "  \
+    "u.login, lr.code, d.lost_note, t.code, p.sku, d.version, d.created_at, d.updated_at "         \
+    "FROM deals d JOIN customers c ON c.id = d.customer_id "                                       \
+    "LEFT JOIN users u ON u.id = d.owner_id "                                                      \
+    "LEFT JOIN lost_reasons lr ON lr.id = d.lost_reason_id "                                       \
+    "LEFT JOIN triggers t ON t.id = d.trigger_id "                                                 \
     "LEFT JOIN products p ON p.id = d.product_id "
 
 static void read_row(struct db_stmt *st, struct deal *d)
@@ -300,8 +302,8 @@ static const char SQL_CLOSE[] =
 
 /* Shared by win and lose: checks the deal is open, writes the new stage and audits. */
 static int deal_close(struct db *db, const struct store_actor *who, const char *ref,
-                      const char *stage, const char *closed_on, int64_t amount,
-                      const char *reason, const char *note, struct ok_err *err)
+                      const char *stage, const char *closed_on, int64_t amount, const char *reason,
+                      const char *note, struct ok_err *err)
 {
     struct deal before, after;
     struct db_stmt *st;
@@ -393,8 +395,7 @@ int store_deal_win(struct db *db, const struct store_actor *who, const char *ref
 }
 
 int store_deal_lose(struct db *db, const struct store_actor *who, const char *ref,
-                    const char *closed_on, const char *reason, const char *note,
-                    struct ok_err *err)
+                    const char *closed_on, const char *reason, const char *note, struct ok_err *err)
 {
     if (!reason || !*reason) {
         ok_err_set(err, OK_ERR_INVALID,

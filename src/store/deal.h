@@ -17,18 +17,18 @@
 /* Strings owned by the struct (deal_release frees them); NULL means empty. */
 struct deal {
     int64_t id;
-    char *code;          /* optional business id, unique when given */
+    char *code; /* optional business id, unique when given */
     char *customer_code;
-    char *kind;          /* new, renewal, upsell, cross_sell, referral (NULL: new) */
-    char *stage;         /* open, won, lost (NULL: open) */
+    char *kind;  /* new, renewal, upsell, cross_sell, referral (NULL: new) */
+    char *stage; /* open, won, lost (NULL: open) */
     char *title;
-    int64_t amount;      /* minor units */
-    char *opened_at;     /* YYYY-MM-DD */
-    char *closed_at;     /* YYYY-MM-DD, set when won or lost */
+    int64_t amount;  /* minor units */
+    char *opened_at; /* YYYY-MM-DD */
+    char *closed_at; /* YYYY-MM-DD, set when won or lost */
     char *owner_login;
-    char *lost_reason;   /* code of lost_reasons */
+    char *lost_reason; /* code of lost_reasons */
     char *lost_note;
-    char *trigger;       /* code of triggers: what prompted the deal */
+    char *trigger; /* code of triggers: what prompted the deal */
     char *product_sku;
     int64_t version;
     char *created_at;

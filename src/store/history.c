@@ -36,7 +36,8 @@ static int64_t column_id(struct db_stmt *st, int col)
 }
 
 /* Runs sql and calls row(st) for each row; row returns 0 or -1. */
-static int scan(struct db *db, const char *sql, int (*row)(struct db_stmt *st, const struct history_sink *s, struct ok_err *err),
+static int scan(struct db *db, const char *sql,
+                int (*row)(struct db_stmt *st, const struct history_sink *s, struct ok_err *err),
                 const struct history_sink *sink, struct ok_err *err)
 {
     struct db_stmt *st = db_prepare(db, sql, err);
@@ -169,10 +170,9 @@ int store_history_scan(struct db *db, const struct history_sink *sink, struct ok
              feedback_row, sink, err) < 0)
         goto out;
     rc = 0;
-out:
-    {
-        struct ok_err ignored;
-        db_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK", &ignored);
-    }
+out : {
+    struct ok_err ignored;
+    db_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK", &ignored);
+}
     return rc;
 }

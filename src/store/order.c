@@ -93,8 +93,8 @@ int64_t store_order_add(struct db *db, const struct store_actor *who, struct ord
     buf_init(&json, 0);
     if (db_begin(db, err) < 0)
         goto out;
-    customer_id = store_lookup_id(db, "SELECT id FROM customers WHERE code = ?", o->customer_code,
-                                  err);
+    customer_id =
+        store_lookup_id(db, "SELECT id FROM customers WHERE code = ?", o->customer_code, err);
     if (customer_id < 0)
         goto fail;
     if (customer_id == 0) {
@@ -105,8 +105,8 @@ int64_t store_order_add(struct db *db, const struct store_actor *who, struct ord
         goto fail;
     }
     if (o->product_sku && *o->product_sku) {
-        product_id = store_lookup_id(db, "SELECT id FROM products WHERE sku = ?", o->product_sku,
-                                     err);
+        product_id =
+            store_lookup_id(db, "SELECT id FROM products WHERE sku = ?", o->product_sku, err);
         if (product_id < 0)
             goto fail;
         if (product_id == 0) {

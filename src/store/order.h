@@ -19,14 +19,14 @@
 struct order_line {
     int64_t id;
     char *order_code;
-    int64_t line_no;    /* 0 on input: next free line of the order */
+    int64_t line_no; /* 0 on input: next free line of the order */
     char *customer_code;
-    char *ordered_at;   /* 'YYYY-MM-DD HH:MM:SS' (input: any form date_parse accepts) */
+    char *ordered_at; /* 'YYYY-MM-DD HH:MM:SS' (input: any form date_parse accepts) */
     char *product_sku;
     int64_t quantity;   /* 0 on input means 1 */
     int64_t unit_price; /* minor units; has_unit_price says whether it was given */
     int has_unit_price;
-    int64_t amount;     /* minor units; has_amount says whether it was given */
+    int64_t amount; /* minor units; has_amount says whether it was given */
     int has_amount;
     char *channel;
     char *store;

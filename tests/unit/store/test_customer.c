@@ -77,7 +77,7 @@ static void test_create_get_update(void **state)
     assert_int_equal(store_customer_get(f->db, "C1", &c, &err), 0);
     assert_string_equal(c.name, "山田 太郎");
     assert_string_equal(c.name_kana, "ﾔﾏﾀﾞ ﾀﾛｳ"); /* kept as written */
-    assert_string_equal(c.phone, "0312345678"); /* stored normalised */
+    assert_string_equal(c.phone, "0312345678");   /* stored normalised */
     assert_int_equal(c.version, 1);
     assert_null(c.owner_login);
 
