@@ -18,6 +18,7 @@
 void value_summaries_init(struct value_summaries *s, double unit_days)
 {
     memset(s, 0, sizeof(*s));
+    clv_data_init(&s->counts);
     s->unit_days = unit_days;
     s->cal_end = LEDGER_NO_DAY;
     s->holdout_end = LEDGER_NO_DAY;
@@ -35,6 +36,8 @@ void value_summaries_release(struct value_summaries *s)
     free(s->cust);
     free(s->first_day);
     free(s->repeats);
+    free(s->row_of);
+    clv_data_release(&s->counts);
     value_summaries_init(s, unit);
 }
 
@@ -64,6 +67,7 @@ void value_summaries_add(struct value_summaries *s, double x, double t_x, double
     s->cust[s->n] = (uint32_t)s->n;
     s->first_day[s->n] = LEDGER_NO_DAY;
     s->n++;
+    s->have_counts = 0;
 }
 
 int value_summaries_from_ledger(struct value_summaries *s, const struct ledger *l,
@@ -128,6 +132,11 @@ int value_summaries_from_ledger(struct value_summaries *s, const struct ledger *
             if (days[j] != days[j - 1])
                 s->repeats[days[j] - s->repeats_start]++;
     }
+    s->row_of = xmalloc((s->n ? s->n : 1) * sizeof(uint32_t));
+    if (clv_data_compress(&s->counts, CLV_KEY_COUNTS, s->x, s->t_x, s->T, NULL, s->n, s->row_of,
+                          err) < 0)
+        goto out;
+    s->have_counts = 1;
     rc = 0;
 out:
     free(days);
@@ -157,20 +166,23 @@ int value_fit(enum clv_model model, const struct value_summaries *s,
               struct clv_fit_result *res, struct ok_err *err)
 {
     struct clv_data d;
+    const struct clv_data *data = &d;
     int rc;
     clv_data_init(&d);
-    if (clv_data_compress(&d, model == CLV_MODEL_GG ? CLV_KEY_SPEND : CLV_KEY_COUNTS, s->x,
-                          s->t_x, s->T, s->m, s->n, NULL, err) < 0) {
+    if (model != CLV_MODEL_GG && s->have_counts)
+        data = &s->counts;
+    else if (clv_data_compress(&d, model == CLV_MODEL_GG ? CLV_KEY_SPEND : CLV_KEY_COUNTS, s->x,
+                               s->t_x, s->T, s->m, s->n, NULL, err) < 0) {
         clv_data_release(&d);
         return -1;
     }
     /* Data that cannot identify the model are reported without fitting, so that no
      * meaningless parameters are shown or stored. */
-    double weight = clv_data_weight(&d), repeats = 0.0;
-    for (size_t i = 0; i < d.n; i++)
-        repeats += d.rows[i].w * d.rows[i].x;
+    double weight = clv_data_weight(data), repeats = 0.0;
+    for (size_t i = 0; i < data->n; i++)
+        repeats += data->rows[i].w * data->rows[i].x;
     const char *why = NULL;
-    if (d.n == 0)
+    if (data->n == 0)
         why = model == CLV_MODEL_GG
                   ? "no customers with repeat purchases and spend > 0: Gamma-Gamma needs "
                     "frequency > 0 and monetary_value > 0"
@@ -191,7 +203,7 @@ int value_fit(enum clv_model model, const struct value_summaries *s,
         clv_data_release(&d);
         return 0;
     }
-    rc = clv_fit(model, &d, NULL, res, err);
+    rc = clv_fit(model, data, NULL, res, err);
     clv_data_release(&d);
     return rc;
 }
@@ -365,7 +377,9 @@ int value_predict(const struct value_summaries *s, const struct clv_params *coun
                   struct value_predictions *out, struct ok_err *err)
 {
     struct clv_data d;
+    const struct clv_data *dp;
     uint32_t *row_of = NULL;
+    const uint32_t *rows_of;
     double *pa = NULL, *ey = NULL, *dt = NULL;
     int rc = -1;
     memset(out, 0, sizeof(*out));
@@ -387,26 +401,34 @@ int value_predict(const struct value_summaries *s, const struct clv_params *coun
     double h = horizon_days / s->unit_days, step = step_days / s->unit_days;
 
     clv_data_init(&d);
-    row_of = xmalloc((s->n ? s->n : 1) * sizeof(uint32_t));
-    if (clv_data_compress(&d, CLV_KEY_COUNTS, s->x, s->t_x, s->T, NULL, s->n, row_of, err) < 0)
-        goto out;
-    pa = xmalloc((d.n ? d.n : 1) * sizeof(double));
-    ey = xmalloc((d.n ? d.n : 1) * sizeof(double));
-    dt = xmalloc((d.n ? d.n : 1) * sizeof(double));
+    if (s->have_counts) {
+        dp = &s->counts;
+        rows_of = s->row_of;
+    } else {
+        row_of = xmalloc((s->n ? s->n : 1) * sizeof(uint32_t));
+        if (clv_data_compress(&d, CLV_KEY_COUNTS, s->x, s->t_x, s->T, NULL, s->n, row_of, err) <
+            0)
+            goto out;
+        dp = &d;
+        rows_of = row_of;
+    }
+    pa = xmalloc((dp->n ? dp->n : 1) * sizeof(double));
+    ey = xmalloc((dp->n ? dp->n : 1) * sizeof(double));
+    dt = xmalloc((dp->n ? dp->n : 1) * sizeof(double));
     {
         /* Distinct rows are independent: split them over the cores. */
         struct predict_job jobs[PREDICT_MAX_THREADS];
         pthread_t th[PREDICT_MAX_THREADS];
         int started[PREDICT_MAX_THREADS] = {0};
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        int nt = d.n < 20000 ? 1 : ncpu < 1 ? 1 : ncpu > PREDICT_MAX_THREADS ? PREDICT_MAX_THREADS
+        int nt = dp->n < 20000 ? 1 : ncpu < 1 ? 1 : ncpu > PREDICT_MAX_THREADS ? PREDICT_MAX_THREADS
                                                                              : (int)ncpu;
         for (int k = 0; k < nt; k++) {
             struct predict_job *j = &jobs[k];
             j->p = counts;
-            j->rows = d.rows;
-            j->from = d.n * (size_t)k / (size_t)nt;
-            j->to = d.n * (size_t)(k + 1) / (size_t)nt;
+            j->rows = dp->rows;
+            j->from = dp->n * (size_t)k / (size_t)nt;
+            j->to = dp->n * (size_t)(k + 1) / (size_t)nt;
             j->h = h;
             j->steps = steps;
             j->step = step;
@@ -432,7 +454,7 @@ int value_predict(const struct value_summaries *s, const struct clv_params *coun
     out->spend = xmalloc((s->n ? s->n : 1) * sizeof(double));
     out->clv = xmalloc((s->n ? s->n : 1) * sizeof(double));
     for (size_t i = 0; i < s->n; i++) {
-        uint32_t r = row_of[i];
+        uint32_t r = rows_of[i];
         double m = spend ? clv_expected_spend(spend, s->x[i], s->m[i]) : NAN;
         out->p_alive[i] = pa[r];
         out->expected[i] = ey[r];

@@ -42,6 +42,12 @@ struct value_summaries {
     int32_t repeats_start;
     size_t nrepeats;
     int32_t cohort_start; /* earliest first purchase among the summaries */
+    /* The summaries compressed by (x, t_x, T) and each summary's row there, made once by
+     * value_summaries_from_ledger and reused by value_fit and value_predict (have_counts = 0
+     * after value_summaries_add: they compress on the fly). */
+    struct clv_data counts;
+    uint32_t *row_of;
+    int have_counts;
 };
 
 void value_summaries_init(struct value_summaries *s, double unit_days);
