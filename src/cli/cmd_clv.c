@@ -515,7 +515,6 @@ static int clv_predict_cmd(struct cli *cli, int argc, char **argv)
     int opt, rc = EXIT_OK, have_spend;
     ok_err_clear(&err);
     memset(&codes, 0, sizeof(codes));
-    buf_init(&codes.text, 0);
     memset(&pred, 0, sizeof(pred));
     optind = 0;
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -562,6 +561,7 @@ static int clv_predict_cmd(struct cli *cli, int argc, char **argv)
         return rc;
     if ((rc = load_snapshot(cli, 0, &db, &snap)) != 0)
         return rc;
+    buf_init(&codes.text, 0);
     if (!as_of_text)
         as_of = snapshot_today(&snap);
 
