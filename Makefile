@@ -66,6 +66,28 @@ $(BUILD)/obj/%.o: %.c
 	@echo "  CC   $<"
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# --- web assets (issue 8) ---
+# The web UI (web/**) and the browser libraries from npm (pinned in package-lock.json) become
+# build/gen/assets.c, compiled into the library; node_modules is created by `npm ci` when missing.
+WEB_FILES  := $(shell find web -type f 2>/dev/null | sort)
+ASSETS_C   := build/gen/assets.c
+ASSETS_OBJ := $(BUILD)/obj/gen/assets.o
+node_modules/.package-lock.json: package.json package-lock.json
+	@echo "  NPM  ci"
+	@command -v npm >/dev/null || { echo "npm is missing: apt-get install npm (Debian) and run make again" >&2; exit 1; }
+	$(Q)npm ci --no-audit --no-fund --loglevel=error
+	$(Q)touch $@
+$(ASSETS_C): $(WEB_FILES) node_modules/.package-lock.json scripts/embed-assets
+	@mkdir -p $(dir $@)
+	@echo "  GEN  $@"
+	$(Q)scripts/embed-assets web node_modules $@
+$(ASSETS_OBJ): $(ASSETS_C) src/http/assets.h
+	@mkdir -p $(dir $@)
+	@echo "  CC   $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+$(LIB): $(ASSETS_OBJ)
+# --- end web assets ---
+
 $(BUILD)/tests/unit/%: tests/unit/%.c $(TEST_SUPPORT) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  TEST $@"

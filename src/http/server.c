@@ -19,6 +19,7 @@
 
 #include "core/log.h"
 #include "core/mem.h"
+#include "http/assets.h"
 #include "http/http.h"
 #include "core/banned.h"
 
@@ -183,6 +184,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         http_error(&c->req, 413, "too_large", NULL, "the request body is larger than %zu bytes",
                    s->max_body);
         return respond(s, c);
+    }
+    if (strncmp(url, "/api/", 5) != 0) {
+        /* the web UI: files embedded in the binary (h_static.c), no database needed */
+        c->responded = 1;
+        return (enum MHD_Result)http_static_serve(conn, method, url);
     }
     ok_err_clear(&err);
     c->req.db = db_for_thread(s, &err);
