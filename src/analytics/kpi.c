@@ -342,6 +342,13 @@ static int group_cmp(const void *x, const void *y)
     return (a->key > b->key) - (a->key < b->key);
 }
 
+/* qsort with an empty array may get NULL, which the C standard does not allow. */
+static void sort_groups(struct group *g, size_t n)
+{
+    if (n > 1)
+        qsort(g, n, sizeof(*g), group_cmp);
+}
+
 struct table *report_referrals(const struct ledger *l, const struct report_opts *o, int32_t from,
                                int32_t to, struct ok_err *err)
 {
@@ -385,7 +392,7 @@ struct table *report_referrals(const struct ledger *l, const struct report_opts 
     table_set_decimals(t, cy, 1);
     static const char *const dims[3] = {"trigger", "referrer_stage", "referrer_segment"};
     for (int d = 0; d < 3; d++) {
-        qsort(by[d].g, by[d].n, sizeof(*by[d].g), group_cmp);
+        sort_groups(by[d].g, by[d].n);
         for (size_t i = 0; i < by[d].n; i++) {
             const struct group *g = &by[d].g[i];
             size_t r = table_add_row(t);
@@ -428,7 +435,7 @@ struct table *report_renewals(const struct ledger *l, const struct report_opts *
         g->days += k->end_day - k->start_day;
         g->days_n++;
     }
-    qsort(gs.g, gs.n, sizeof(*gs.g), group_cmp);
+    sort_groups(gs.g, gs.n);
     struct table *t = period_table(l, "renewals", from, to);
     size_t co = table_add_column(t, "outcome", TABLE_TEXT);
     size_t cr = table_add_column(t, "end_reason", TABLE_TEXT);
@@ -480,7 +487,7 @@ struct table *report_upsell(const struct ledger *l, const struct report_opts *o,
                 g->n++;
                 g->money += x->amount;
             }
-            qsort(gs.g, gs.n, sizeof(*gs.g), group_cmp);
+            sort_groups(gs.g, gs.n);
             for (size_t i = 0; i < gs.n; i++) {
                 size_t r = table_add_row(t);
                 table_set_text(t, r, ck, kind_ids[kk]);
@@ -574,7 +581,7 @@ struct table *report_satisfaction(const struct ledger *l, const struct report_op
         g->n++;
         g->money += f->score; /* sum of scores */
     }
-    qsort(gs.g, gs.n, sizeof(*gs.g), group_cmp);
+    sort_groups(gs.g, gs.n);
     struct table *t = period_table(l, "satisfaction", from, to);
     size_t ck = table_add_column(t, "kind", TABLE_TEXT);
     size_t cn = table_add_column(t, "responses", TABLE_INT);
