@@ -12,6 +12,7 @@
 #include "store/audit.h"
 #include "store/fields.h"
 #include "store/lists.h"
+#include "service/settings.h"
 #include "store/setting.h"
 #include "store/user.h"
 #include "core/banned.h"
@@ -224,7 +225,7 @@ void h_settings_put(struct http_req *r)
         http_error(r, 404, "not_found", "key", "there is no setting '%s'", key);
         return;
     }
-    if (store_setting_set(r->db, &r->actor, key, http_body_str(r, "value"), &err) < 0) {
+    if (service_setting_set(r->db, &r->actor, key, http_body_str(r, "value"), &err) < 0) {
         http_fail(r, &err);
         return;
     }
@@ -241,7 +242,9 @@ void h_settings_reset(struct http_req *r)
         http_error(r, 404, "not_found", "key", "there is no setting '%s'", key);
         return;
     }
-    if (store_setting_reset(r->db, &r->actor, key, &err) < 0) {
+    /* Back to the default, through the same cross-field checks as any other value. */
+    if (service_setting_set(r->db, &r->actor, key, store_setting_find(key)->default_value, &err) <
+        0) {
         http_fail(r, &err);
         return;
     }
