@@ -429,7 +429,6 @@ struct importer {
     struct buf last_date;
     unsigned last_date_flags;
     int32_t last_day, last_secs;
-    struct buf original;
     /* progress */
     double started, last_progress;
 };
@@ -1623,26 +1622,17 @@ static int flush_run(struct importer *im, struct ok_err *err)
         o.amount = p->amount;
         o.channel = *channel ? channel : NULL;
         o.store = *store ? store : NULL;
-        if (p->quantity < 0 || p->amount < 0) {
-            int rc;
+        if (p->quantity < 0 || p->amount < 0)
             im->rep->returns++;
-            buf_reset(&im->original);
-            rc = store_order_find_original(im->up, p->customer_id, p->product_id, p->day,
-                                           p->secs < 0 ? 0 : p->secs, &im->original, err);
-            if (rc < 0)
-                return -1;
-            o.original_code = rc ? im->original.data : NULL;
-        }
         if (im->opt->dry_run && im->rep->preview.len < 4096 &&
             (size_t)(im->rep->created + im->rep->updated + im->rep->unchanged) <
                 (im->opt->preview_rows ? im->opt->preview_rows : 5) &&
             im->rep->preview.len / 60 < (im->opt->preview_rows ? im->opt->preview_rows : 5)) {
             char when[20];
             date_format_datetime(p->day, p->secs, when);
-            buf_printf(&im->rep->preview, "  %s line %d  customer #%lld  %s  qty %lld  amount %lld%s%s\n",
+            buf_printf(&im->rep->preview, "  %s line %d  customer #%lld  %s  qty %lld  amount %lld\n",
                        o.order_code, o.line_no, (long long)o.customer_id, when,
-                       (long long)o.quantity, (long long)o.amount,
-                       o.original_code ? "  returns " : "", o.original_code ? o.original_code : "");
+                       (long long)o.quantity, (long long)o.amount);
         }
         if (store_order_upsert_add(im->up, &o, p->has_unit_price, err) < 0)
             return -1;
@@ -1767,8 +1757,10 @@ static int import_order_row(struct importer *im, const struct io_row *row, struc
         im->rep->no_customer++;
         return 0;
     }
-    im->cap_run = im->nrun + 1 > im->cap_run ? im->cap_run * 2 + 16 : im->cap_run;
-    im->run = xrealloc(im->run, im->cap_run * sizeof(*im->run));
+    if (im->nrun + 1 > im->cap_run) {
+        im->cap_run = im->cap_run * 2 + 16;
+        im->run = xrealloc(im->run, im->cap_run * sizeof(*im->run));
+    }
     p = &im->run[im->nrun++];
     memset(p, 0, sizeof(*p));
     p->line = row->line;
@@ -1969,7 +1961,6 @@ static void importer_release(struct importer *im)
     buf_release(&im->run_text);
     buf_release(&im->last_customer);
     buf_release(&im->last_date);
-    buf_release(&im->original);
     free(im->run);
     ci_release(&im->customers);
     ci_release(&im->products);
@@ -2049,7 +2040,6 @@ int import_file(struct db *db, const char *path, const struct import_options *op
     buf_init(&im.run_text, 0);
     buf_init(&im.last_customer, 0);
     buf_init(&im.last_date, 0);
-    buf_init(&im.original, 0);
     ci_init(&im.customers);
     ci_init(&im.products);
     ci_init(&im.users);

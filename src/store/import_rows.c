@@ -110,13 +110,15 @@ struct order_upsert {
     int64_t given, changed;
     int32_t cached_day;
     char cached_date[11];
+    char *dropped_index; /* SQL of the customer index dropped while the table was empty */
 };
 
 static const char SQL_UPSERT_TAIL[] =
     " ON CONFLICT (order_code, line_no) DO UPDATE SET customer_id = excluded.customer_id, "
     "ordered_at = excluded.ordered_at, product_id = excluded.product_id, "
     "quantity = excluded.quantity, unit_price = excluded.unit_price, amount = excluded.amount, "
-    "channel = excluded.channel, store = excluded.store, original_code = excluded.original_code "
+    "channel = excluded.channel, store = excluded.store, "
+    "original_code = coalesce(excluded.original_code, orders.original_code) "
     "WHERE orders.customer_id IS DISTINCT FROM excluded.customer_id "
     "OR orders.ordered_at IS DISTINCT FROM excluded.ordered_at "
     "OR orders.product_id IS DISTINCT FROM excluded.product_id "
@@ -125,7 +127,8 @@ static const char SQL_UPSERT_TAIL[] =
     "OR orders.amount IS DISTINCT FROM excluded.amount "
     "OR orders.channel IS DISTINCT FROM excluded.channel "
     "OR orders.store IS DISTINCT FROM excluded.store "
-    "OR orders.original_code IS DISTINCT FROM excluded.original_code";
+    "OR (excluded.original_code IS NOT NULL "
+    "AND orders.original_code IS DISTINCT FROM excluded.original_code)";
 
 static int rows_now(struct db *db, int64_t *out, struct ok_err *err)
 {
@@ -144,11 +147,30 @@ struct order_upsert *store_order_upsert_new(struct db *db, struct ok_err *err)
     buf_init(&u->text, 0);
     store_now_utc(u->now);
     u->cached_day = INT32_MIN;
-    if (rows_now(db, &u->start_rows, err) < 0) {
-        store_order_upsert_free(&u);
-        return NULL;
+    if (rows_now(db, &u->start_rows, err) < 0)
+        goto fail;
+    /* Into an empty table, building the customer index once at the end (a sort) beats
+     * millions of random B-tree inserts. The UNIQUE index stays: upserts need it. */
+    if (db_engine_of(db) == DB_ENGINE_SQLITE && u->start_rows == 0) {
+        struct db_stmt *st = db_prepare(
+            db, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'orders_customer'",
+            err);
+        int rc;
+        if (!st)
+            goto fail;
+        rc = db_step(st, err);
+        if (rc == DB_ROW)
+            u->dropped_index = db_column_strdup(st, 0);
+        db_stmt_free(&st);
+        if (rc < 0)
+            goto fail;
+        if (u->dropped_index && db_exec(db, "DROP INDEX orders_customer", err) < 0)
+            goto fail;
     }
     return u;
+fail:
+    store_order_upsert_free(&u);
+    return NULL;
 }
 
 void store_order_upsert_free(struct order_upsert **pu)
@@ -160,6 +182,7 @@ void store_order_upsert_free(struct order_upsert **pu)
     for (k = 0; k < UPSERT_BATCH; k++)
         db_stmt_free(&u->stmts[k]);
     buf_release(&u->text);
+    free(u->dropped_index);
     free(u);
     *pu = NULL;
 }
@@ -291,38 +314,45 @@ int store_order_upsert_flush(struct order_upsert *u, struct ok_err *err)
     return 0;
 }
 
-static const char SQL_ORIGINAL[] =
-    "SELECT order_code FROM orders WHERE customer_id = ? AND ordered_at <= ? AND quantity > 0 "
-    "AND (? = 0 OR product_id = ?) ORDER BY ordered_at DESC, id DESC LIMIT 1";
+/* Links each new return line to the order it reverses: the customer's latest earlier line with
+ * a positive quantity of the same product (any product when the return names none). One
+ * statement over the new rows, after the indexes are complete. */
+static const char SQL_LINK_RETURNS[] =
+    "UPDATE orders SET original_code = (SELECT o2.order_code FROM orders o2 "
+    "WHERE o2.customer_id = orders.customer_id AND o2.quantity > 0 "
+    "AND o2.ordered_at <= orders.ordered_at "
+    "AND (orders.product_id IS NULL OR o2.product_id = orders.product_id) "
+    "ORDER BY o2.ordered_at DESC, o2.id DESC LIMIT 1) "
+    "WHERE id > ? AND quantity < 0 AND original_code IS NULL";
 
-int store_order_find_original(struct order_upsert *u, int64_t customer_id, int64_t product_id,
-                              int32_t day, int32_t secs, struct buf *out, struct ok_err *err)
+static int finish(struct order_upsert *u, struct ok_err *err)
 {
     struct db_stmt *st;
-    char when[20];
     int rc;
     if (store_order_upsert_flush(u, err) < 0)
         return -1;
-    st = db_cached(u->db, SQL_ORIGINAL, err);
+    if (u->dropped_index) {
+        if (db_exec(u->db, u->dropped_index, err) < 0)
+            return -1;
+        free(u->dropped_index);
+        u->dropped_index = NULL;
+    }
+    if (db_engine_of(u->db) != DB_ENGINE_SQLITE)
+        return 0; /* ids are not ordered by insertion there: returns keep the given link */
+    st = db_prepare(u->db, SQL_LINK_RETURNS, err);
     if (!st)
         return -1;
-    date_format_datetime(day, secs, when);
-    db_bind_i64(st, 1, customer_id);
-    db_bind_text(st, 2, when, (size_t)-1);
-    db_bind_i64(st, 3, product_id);
-    db_bind_i64(st, 4, product_id);
+    db_bind_i64(st, 1, u->start_rows);
     rc = db_step(st, err);
-    if (rc == DB_ROW)
-        buf_puts(out, db_column_text(st, 0));
-    db_reset(st);
-    return rc < 0 ? -1 : rc == DB_ROW;
+    db_stmt_free(&st);
+    return rc < 0 ? -1 : 0;
 }
 
 int store_order_upsert_counts(struct order_upsert *u, int64_t *inserted, int64_t *updated,
                               int64_t *unchanged, struct ok_err *err)
 {
     int64_t now;
-    if (store_order_upsert_flush(u, err) < 0 || rows_now(u->db, &now, err) < 0)
+    if (finish(u, err) < 0 || rows_now(u->db, &now, err) < 0)
         return -1;
     *inserted = now - u->start_rows;
     *updated = u->changed - *inserted;

@@ -10,8 +10,9 @@
  * once per batch size and reused, so that importing the same file twice changes nothing and a
  * corrected file updates the lines it changed. The upserter counts new, updated and unchanged
  * lines without a query per line: new lines are those whose id lies above the largest id at the
- * start (SQLite and PostgreSQL both hand out increasing ids), and the engine reports how many
- * rows each statement inserted or updated.
+ * start (SQLite; PostgreSQL counts rows), and the engine reports how many rows each statement
+ * inserted or updated. Into an empty orders table the customer index is dropped and rebuilt at
+ * the end, as the bulk loader does.
  *
  * The caller owns the transaction (all-or-nothing imports roll everything back).
  */
@@ -60,14 +61,11 @@ int store_order_upsert_add(struct order_upsert *u, const struct bulk_order_line 
 /* Writes the buffered lines. Returns 0 or -1. */
 int store_order_upsert_flush(struct order_upsert *u, struct ok_err *err);
 
-/* Finds the order a return reverses: the latest earlier line of the same customer with a
- * positive quantity of the same product (any product when product_id is 0), on or before the
- * return's time. Flushes first. Appends its order code to out and returns 1, 0 when none, -1 on
- * error. */
-int store_order_find_original(struct order_upsert *u, int64_t customer_id, int64_t product_id,
-                              int32_t day, int32_t secs, struct buf *out, struct ok_err *err);
-
-/* Flushes and reports the counts: lines inserted, updated, and given but unchanged. */
+/* Flushes, rebuilds an index dropped for speed, links new return lines (negative quantity,
+ * no original given) to the order they reverse (the customer's latest earlier line with a
+ * positive quantity of the same product; SQLite), and reports the counts: lines inserted,
+ * updated, and given but unchanged. Call once, at the end. A return line's link is kept when
+ * the file gives none, so re-importing changes nothing. */
 int store_order_upsert_counts(struct order_upsert *u, int64_t *inserted, int64_t *updated,
                               int64_t *unchanged, struct ok_err *err);
 
