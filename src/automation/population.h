@@ -1,0 +1,53 @@
+/*
+ * population.h - everything the automation layer evaluates filters and triggers on: the ledger
+ * snapshot with its settings, the analytics view as of one date, and the customer fields the
+ * ledger does not hold (codes, tags, custom attributes, e-mail consent), loaded once.
+ *
+ * P(alive) and CLV come from the latest stored converged fits (okaeri clv fit): BG/NBD for
+ * P(alive), with Gamma-Gamma for CLV over 365 days undiscounted. Without fits those columns are
+ * NULL and filters using them say "run `okaeri clv fit` first".
+ */
+#ifndef OK_AUTOMATION_POPULATION_H
+#define OK_AUTOMATION_POPULATION_H
+
+#include <stdint.h>
+
+#include "analytics/view.h"
+#include "automation/filter.h"
+#include "core/err.h"
+#include "db/db.h"
+#include "service/snapshot.h"
+
+struct population {
+    struct snapshot snap;
+    struct analytics_view view;
+    int have_view;
+    int32_t as_of;
+    /* parallel to the ledger's customers (owned) */
+    char **codes;
+    char **tags;
+    char **attributes;
+    uint8_t *consent, *has_email, *is_company;
+    int32_t *lost_reason;
+    double *p_alive, *clv;
+    struct filter_population fp; /* points into the above */
+};
+
+/* Loads the snapshot and the customer fields, and computes the view as of as_of (a day; use
+ * snapshot_today for "now": pass INT32_MIN). Release with population_release. */
+int population_load(struct db *db, struct population *p, int32_t as_of, struct ok_err *err);
+
+/* Recomputes the view (and lost reasons, P(alive), CLV) as of another day. */
+int population_set_day(struct db *db, struct population *p, int32_t as_of, struct ok_err *err);
+
+void population_release(struct population *p);
+
+/* A resolver that looks names up in db (lost reasons, causes, user logins). */
+void population_resolver(struct db *db, struct filter_resolver *r);
+
+/* Parses, binds and (if p is not NULL) prepares a filter text against db / p. Returns the
+ * filter (caller frees) or NULL with err. */
+struct filter *population_compile(struct db *db, struct population *p, const char *text,
+                                  struct ok_err *err);
+
+#endif
