@@ -30,6 +30,8 @@ static const struct cli_command commands[] = {
     {"serve", "the JSON API server (web UI backend)", cmd_serve},
     {"user", "add users, set passwords, disable, list", cmd_user},
     {"copy", "copy a whole database to another one (SQLite <-> PostgreSQL)", cmd_copy},
+    {"backup", "write a verified backup of the database into one file", cmd_backup},
+    {"restore", "replace the database with a backup file", cmd_restore},
 };
 
 static void usage(FILE *out)
