@@ -93,10 +93,9 @@ static int column_of(const char *name)
         const char *name;
         int col;
     } names[] = {
-        {"frequency", COL_X},  {"x", COL_X},         {"recency", COL_TX},
-        {"t_x", COL_TX},       {"t.x", COL_TX},      {"T", COL_T},
-        {"T.cal", COL_T},      {"T_cal", COL_T},     {"monetary_value", COL_M},
-        {"m", COL_M},          {"m.x", COL_M},       {"zbar", COL_M},
+        {"frequency", COL_X},      {"x", COL_X}, {"recency", COL_TX}, {"t_x", COL_TX},
+        {"t.x", COL_TX},           {"T", COL_T}, {"T.cal", COL_T},    {"T_cal", COL_T},
+        {"monetary_value", COL_M}, {"m", COL_M}, {"m.x", COL_M},      {"zbar", COL_M},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (!strcmp(name, names[i].name))
@@ -150,8 +149,7 @@ static int read_file(const char *path, struct buf *out, struct ok_err *err)
 }
 
 /* Reads a summary CSV (lifetimes' summary_data_from_transaction_data layout) into s. */
-static int read_summary(const char *path, int need_m, struct value_summaries *s,
-                        struct ok_err *err)
+static int read_summary(const char *path, int need_m, struct value_summaries *s, struct ok_err *err)
 {
     struct buf text;
     int idx[NCOLS] = {-1, -1, -1, -1};
@@ -384,8 +382,8 @@ static int clv_fit_cmd(struct cli *cli, int argc, char **argv)
     }
     print_fit(&res, value_unit_name(unit), format);
     if (!res.converged) {
-        fprintf(stderr, "okaeri clv fit: the %s fit did not converge: %s\n",
-                clv_model_name(model), res.reason);
+        fprintf(stderr, "okaeri clv fit: the %s fit did not converge: %s\n", clv_model_name(model),
+                res.reason);
         rc = EXIT_ERROR;
     }
 out:
@@ -445,13 +443,15 @@ static int fit_for_predict(struct db *db, struct cli *cli, enum clv_model model,
         return -1;
     date_format_iso(s->cal_end, day);
     if (!res.converged) {
-        fprintf(stderr, "okaeri clv predict: no stored %s fit, and fitting one on the orders up "
-                        "to %s did not converge: %s\n",
+        fprintf(stderr,
+                "okaeri clv predict: no stored %s fit, and fitting one on the orders up "
+                "to %s did not converge: %s\n",
                 clv_model_name(model), day, res.reason);
         return 1;
     }
-    fprintf(stderr, "okaeri clv predict: no stored %s fit; fitted one on the orders up to %s "
-                    "(stored as fit %lld)\n",
+    fprintf(stderr,
+            "okaeri clv predict: no stored %s fit; fitted one on the orders up to %s "
+            "(stored as fit %lld)\n",
             clv_model_name(model), day, (long long)id);
     *params = res.params;
     *fit_id = (int32_t)id;
@@ -619,10 +619,11 @@ static int clv_predict_cmd(struct cli *cli, int argc, char **argv)
     {
         char day[11];
         date_format_iso(as_of, day);
-        table_add_note(t, "as of %s, horizon %lld days, discount %g%% a year; %s fit %d, "
-                          "gamma-gamma fit %d (unit %s)",
-                       day, (long long)horizon, discount * 100.0, clv_model_name(model),
-                       counts_id, have_spend ? spend_id : 0, value_unit_name(unit));
+        table_add_note(t,
+                       "as of %s, horizon %lld days, discount %g%% a year; %s fit %d, "
+                       "gamma-gamma fit %d (unit %s)",
+                       day, (long long)horizon, discount * 100.0, clv_model_name(model), counts_id,
+                       have_spend ? spend_id : 0, value_unit_name(unit));
     }
     cli_print_table(t, format);
     goto out;

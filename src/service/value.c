@@ -70,8 +70,8 @@ void value_summaries_add(struct value_summaries *s, double x, double t_x, double
     s->have_counts = 0;
 }
 
-int value_summaries_from_ledger(struct value_summaries *s, const struct ledger *l,
-                                int32_t cal_end, int32_t holdout_end, struct ok_err *err)
+int value_summaries_from_ledger(struct value_summaries *s, const struct ledger *l, int32_t cal_end,
+                                int32_t holdout_end, struct ok_err *err)
 {
     double unit = s->unit_days, scale = 1.0;
     uint32_t maxlen = 0;
@@ -162,8 +162,8 @@ const char *value_unit_name(double unit_days)
     return unit_days == 7.0 ? "week" : "day";
 }
 
-int value_fit(enum clv_model model, const struct value_summaries *s,
-              struct clv_fit_result *res, struct ok_err *err)
+int value_fit(enum clv_model model, const struct value_summaries *s, struct clv_fit_result *res,
+              struct ok_err *err)
 {
     struct clv_data d;
     const struct clv_data *data = &d;
@@ -198,8 +198,8 @@ int value_fit(enum clv_model model, const struct value_summaries *s,
             res->params.v[i] = NAN;
         res->loglik = NAN;
         res->customers = weight;
-        snprintf(res->reason, sizeof(res->reason), "%s: %.0f customers, %.0f repeat purchases",
-                 why, weight, repeats);
+        snprintf(res->reason, sizeof(res->reason), "%s: %.0f customers, %.0f repeat purchases", why,
+                 weight, repeats);
         clv_data_release(&d);
         return 0;
     }
@@ -283,11 +283,11 @@ struct table *value_fit_table(const struct clv_fit_result *res, const char *unit
     size_t r;
     table_add_column(t, "name", TABLE_TEXT);
     table_add_column(t, "value", TABLE_TEXT);
-#define ROW(k, v)                                                                              \
-    do {                                                                                       \
-        r = table_add_row(t);                                                                  \
-        table_set_text(t, r, 0, (k));                                                          \
-        table_set_text(t, r, 1, (v));                                                          \
+#define ROW(k, v)                                                                                  \
+    do {                                                                                           \
+        r = table_add_row(t);                                                                      \
+        table_set_text(t, r, 0, (k));                                                              \
+        table_set_text(t, r, 1, (v));                                                              \
     } while (0)
     ROW("model", clv_model_name(res->params.model));
     ROW("unit", unit);
@@ -406,8 +406,7 @@ int value_predict(const struct value_summaries *s, const struct clv_params *coun
         rows_of = s->row_of;
     } else {
         row_of = xmalloc((s->n ? s->n : 1) * sizeof(uint32_t));
-        if (clv_data_compress(&d, CLV_KEY_COUNTS, s->x, s->t_x, s->T, NULL, s->n, row_of, err) <
-            0)
+        if (clv_data_compress(&d, CLV_KEY_COUNTS, s->x, s->t_x, s->T, NULL, s->n, row_of, err) < 0)
             goto out;
         dp = &d;
         rows_of = row_of;
@@ -421,8 +420,10 @@ int value_predict(const struct value_summaries *s, const struct clv_params *coun
         pthread_t th[PREDICT_MAX_THREADS];
         int started[PREDICT_MAX_THREADS] = {0};
         long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        int nt = dp->n < 20000 ? 1 : ncpu < 1 ? 1 : ncpu > PREDICT_MAX_THREADS ? PREDICT_MAX_THREADS
-                                                                             : (int)ncpu;
+        int nt = dp->n < 20000                ? 1
+                 : ncpu < 1                   ? 1
+                 : ncpu > PREDICT_MAX_THREADS ? PREDICT_MAX_THREADS
+                                              : (int)ncpu;
         for (int k = 0; k < nt; k++) {
             struct predict_job *j = &jobs[k];
             j->p = counts;
@@ -535,8 +536,8 @@ int value_validate(enum clv_model model, const struct value_summaries *s,
                           out->fit.reason);
     out->unit_days = s->unit_days;
     out->t_holdout = (double)(s->holdout_end - s->cal_end) / s->unit_days;
-    if (clv_validate_bins(&out->fit.params, s->x, s->t_x, s->T, s->x_holdout, s->n,
-                          out->t_holdout, &out->bins, err) < 0)
+    if (clv_validate_bins(&out->fit.params, s->x, s->t_x, s->T, s->x_holdout, s->n, out->t_holdout,
+                          &out->bins, err) < 0)
         return -1;
 
     /* Tracking: week k covers cohort days 7(k-1) .. 7k-1; births grouped by first day
@@ -613,7 +614,8 @@ struct table *value_validation_bins_table(const struct value_validation *v)
     table_set_int(t, r, 1, (int64_t)llround(total));
     table_set_ratio(t, r, 2, b->total_actual, total);
     table_set_ratio(t, r, 3, b->total_predicted, total);
-    table_add_note(t, "holdout purchases in all: actual %.0f, predicted %.1f (%s, holdout %.4g %ss)",
+    table_add_note(t,
+                   "holdout purchases in all: actual %.0f, predicted %.1f (%s, holdout %.4g %ss)",
                    b->total_actual, b->total_predicted, clv_model_name(v->fit.params.model),
                    v->t_holdout, value_unit_name(v->unit_days));
     return t;

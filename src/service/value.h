@@ -3,8 +3,8 @@
  * the buy-till-you-die models, per-customer predictions (P(alive), expected purchases, expected
  * spend, CLV) and calibration/holdout validation, returned as report tables.
  *
- * Pure composition of analytics/ledger.h and the clv/ headers: no SQL, no files. The CLI (okaeri clv)
- * and the HTTP layer load the snapshot and the stored fits (store/clv_fit.h), call these, and
+ * Pure composition of analytics/ledger.h and the clv/ headers: no SQL, no files. The CLI (okaeri
+ * clv) and the HTTP layer load the snapshot and the stored fits (store/clv_fit.h), call these, and
  * print or serve the tables.
  *
  * Summary conventions are those of clv/summary.h (CLV_REFERENCE.md §2): purchase days with
@@ -61,8 +61,8 @@ void value_summaries_add(struct value_summaries *s, double x, double t_x, double
  * cal_end, in one pass over the line columns (one scratch buffer, no per-customer allocation).
  * Holdout purchases are those in (cal_end, holdout_end]; pass holdout_end = cal_end for none.
  * s must be initialised with the unit; it is emptied first. Returns -1 with err on bad dates. */
-int value_summaries_from_ledger(struct value_summaries *s, const struct ledger *l,
-                                int32_t cal_end, int32_t holdout_end, struct ok_err *err);
+int value_summaries_from_ledger(struct value_summaries *s, const struct ledger *l, int32_t cal_end,
+                                int32_t holdout_end, struct ok_err *err);
 
 /* "day" -> 1, "week" -> 7; -1 with a usage error otherwise. */
 int value_unit_parse(const char *name, double *unit_days, struct ok_err *err);
@@ -73,8 +73,8 @@ const char *value_unit_name(double unit_days);
  * customers with x > 0 and m > 0). No customers to fit is not an error: res->converged = 0
  * and res->reason says why, the parameters are NaN. Returns -1 with err (input_line = 1-based
  * summary index) only for an invalid summary. */
-int value_fit(enum clv_model model, const struct value_summaries *s,
-              struct clv_fit_result *res, struct ok_err *err);
+int value_fit(enum clv_model model, const struct value_summaries *s, struct clv_fit_result *res,
+              struct ok_err *err);
 
 /* value_fit of a counting model and of Gamma-Gamma on the same summaries, on two threads.
  * Returns -1 with err if either fails as value_fit does. */

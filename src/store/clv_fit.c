@@ -46,8 +46,8 @@ static void record_to_json(const struct clv_fit_record *r, struct buf *out)
     buf_putc(out, '}');
 }
 
-int64_t store_clv_fit_insert(struct db *db, const struct store_actor *who,
-                             struct clv_fit_record *r, struct ok_err *err)
+int64_t store_clv_fit_insert(struct db *db, const struct store_actor *who, struct clv_fit_record *r,
+                             struct ok_err *err)
 {
     struct db_stmt *st = NULL;
     struct buf json;

@@ -37,8 +37,8 @@ void clv_fit_record_release(struct clv_fit_record *r);
 /* Inserts r (model, unit, calibration_end, params, log_likelihood, converged, iterations,
  * reason, customers) with fitted_at = now, audited as "create" "clv_fit". Sets r->id and
  * r->fitted_at. Returns the new id, or -1 with err. */
-int64_t store_clv_fit_insert(struct db *db, const struct store_actor *who,
-                             struct clv_fit_record *r, struct ok_err *err);
+int64_t store_clv_fit_insert(struct db *db, const struct store_actor *who, struct clv_fit_record *r,
+                             struct ok_err *err);
 
 /* The latest fit of a model (highest id); with converged_only only converged ones. Returns 1
  * and fills *out (release with clv_fit_record_release), 0 when there is none, -1 with err. */

@@ -23,11 +23,11 @@
 #include "service/value.h"
 
 /* cmocka's float comparisons are single precision: doubles are compared here. */
-#define assert_double_equal(v, ref, tol)                                                       \
-    do {                                                                                       \
-        double v_ = (v), r_ = (ref), t_ = (tol);                                               \
-        if (!(fabs(v_ - r_) <= t_))                                                            \
-            fail_msg("%s = %.12g, expected %.12g (tolerance %g)", #v, v_, r_, t_);             \
+#define assert_double_equal(v, ref, tol)                                                           \
+    do {                                                                                           \
+        double v_ = (v), r_ = (ref), t_ = (tol);                                                   \
+        if (!(fabs(v_ - r_) <= t_))                                                                \
+            fail_msg("%s = %.12g, expected %.12g (tolerance %g)", #v, v_, r_, t_);                 \
     } while (0)
 
 static int32_t ymd(int y, int m, int d)
@@ -39,8 +39,8 @@ static int32_t ymd(int y, int m, int d)
 
 static void add_customer(struct ledger_builder *b, int64_t id)
 {
-    struct ledger_customer_in c = {id, LEDGER_NO_DAY, LEDGER_NONE, LEDGER_NONE,
-                                   LEDGER_NONE, LEDGER_NONE, 0};
+    struct ledger_customer_in c = {
+        id, LEDGER_NO_DAY, LEDGER_NONE, LEDGER_NONE, LEDGER_NONE, LEDGER_NONE, 0};
     struct ok_err err;
     assert_true(ledger_builder_add_customer(b, &c, &err) >= 0);
 }
@@ -217,8 +217,8 @@ static void test_cdnow_summaries(void **state)
     struct ok_err err;
     assert_int_equal(cdnow_read("btyd_cdnow_cbs.csv", cbs), 2357);
     value_summaries_init(&s, 7.0);
-    assert_int_equal(
-        value_summaries_from_ledger(&s, l, ymd(1997, 9, 30), ymd(1998, 6, 30), &err), 0);
+    assert_int_equal(value_summaries_from_ledger(&s, l, ymd(1997, 9, 30), ymd(1998, 6, 30), &err),
+                     0);
     assert_int_equal(s.n, 2357);
     double sx = 0, sxs = 0;
     for (size_t i = 0; i < s.n; i++) {
@@ -246,8 +246,8 @@ static void test_cdnow_fit_predict(void **state)
     struct value_predictions p;
     struct ok_err err;
     value_summaries_init(&s, 7.0);
-    assert_int_equal(
-        value_summaries_from_ledger(&s, l, ymd(1997, 9, 30), ymd(1997, 9, 30), &err), 0);
+    assert_int_equal(value_summaries_from_ledger(&s, l, ymd(1997, 9, 30), ymd(1997, 9, 30), &err),
+                     0);
     assert_int_equal(value_fit_both(CLV_MODEL_BGNBD, &s, &bg, &gg, &err), 0);
     assert_true(bg.converged && gg.converged);
     /* BTYD 0.2425982, 4.4136842, 0.7929899, 2.4261667 (1e-3 rel); LL -9582.429 */
@@ -293,10 +293,9 @@ static void test_cdnow_fit_predict(void **state)
                                                 365.0 / 12 / 7, pow(1.1, 1.0 / 12) - 1);
         assert_double_equal(p.clv[i], p.spend[i] * dt, 1e-12 * (1 + p.clv[i]));
         assert_true(p.clv[i] < p.spend[i] * p.expected[i]);
-        assert_double_equal(p.expected[i],
-                            clv_conditional_expected(&bg.params, 365.0 / 7, s.x[i], s.t_x[i],
-                                                     s.T[i]),
-                            1e-12);
+        assert_double_equal(
+            p.expected[i],
+            clv_conditional_expected(&bg.params, 365.0 / 7, s.x[i], s.t_x[i], s.T[i]), 1e-12);
     }
     /* without a spend model: spend and CLV NaN (NULL in the table) */
     value_predictions_release(&p);
@@ -362,8 +361,8 @@ static void test_cdnow_validate(void **state)
     struct value_validation v;
     struct ok_err err;
     value_summaries_init(&s, 7.0);
-    assert_int_equal(
-        value_summaries_from_ledger(&s, l, ymd(1997, 9, 30), ymd(1998, 6, 30), &err), 0);
+    assert_int_equal(value_summaries_from_ledger(&s, l, ymd(1997, 9, 30), ymd(1998, 6, 30), &err),
+                     0);
     assert_int_equal(value_validate(CLV_MODEL_GG, &s, &v, &err), -1);
     assert_int_equal(value_validate(CLV_MODEL_BGNBD, &s, &v, &err), 0);
     assert_true(v.fit.converged);
@@ -413,8 +412,8 @@ static void test_cdnow_validate(void **state)
     value_validation_release(&v);
 
     /* no holdout */
-    assert_int_equal(
-        value_summaries_from_ledger(&s, l, ymd(1997, 9, 30), ymd(1997, 9, 30), &err), 0);
+    assert_int_equal(value_summaries_from_ledger(&s, l, ymd(1997, 9, 30), ymd(1997, 9, 30), &err),
+                     0);
     assert_int_equal(value_validate(CLV_MODEL_BGNBD, &s, &v, &err), -1);
     value_summaries_release(&s);
     ledger_free(&l);
@@ -423,9 +422,9 @@ static void test_cdnow_validate(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_summaries_small),   cmocka_unit_test(test_units_and_params_json),
-        cmocka_unit_test(test_cdnow_summaries),   cmocka_unit_test(test_cdnow_fit_predict),
-        cmocka_unit_test(test_fit_bad_data),      cmocka_unit_test(test_cdnow_validate),
+        cmocka_unit_test(test_summaries_small), cmocka_unit_test(test_units_and_params_json),
+        cmocka_unit_test(test_cdnow_summaries), cmocka_unit_test(test_cdnow_fit_predict),
+        cmocka_unit_test(test_fit_bad_data),    cmocka_unit_test(test_cdnow_validate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
