@@ -21,6 +21,7 @@ static const struct cli_command commands[] = {
     {"order", "add and list order lines", cmd_order},
     {"deal", "add deals, win or lose them with a reason", cmd_deal},
     {"import", "import customers, orders, deals ... from CSV, TSV or .xlsx", cmd_import},
+    {"export", "export customers, orders ... as CSV (UTF-8, CP932) or .xlsx", cmd_export},
     {"report", "retention reports (summary, ...)", cmd_report},
     {"clv", "customer value models: fit, predict (P(alive), CLV), validate", cmd_clv},
     {"segment", "saved live customer filters: add, list, show, members, export", cmd_segment},

@@ -403,6 +403,7 @@ struct importer {
     int fd;
     off_t file_size;
     struct arena arena; /* per row */
+    unsigned char is_code[64]; /* per field: a code, compared after NFKC (Ｃ００１ = C001) */
     struct buf msg, tmp;
     FILE *errors_fp;
     int row_bad;
@@ -477,6 +478,19 @@ static const char *field_text(struct importer *im, const struct io_row *row, int
     text_trim(&s, &len);
     if (len == 0)
         return NULL;
+    if ((size_t)f < sizeof(im->is_code) && im->is_code[f]) {
+        size_t i;
+        for (i = 0; i < len && !(s[i] & 0x80); i++)
+            ;
+        if (i < len) {
+            struct buf b;
+            buf_init(&b, 0);
+            text_nfkc(&b, s, len);
+            len = b.len;
+            s = arena_strndup(&im->arena, b.data, b.len);
+            buf_release(&b);
+        }
+    }
     if (n)
         *n = len;
     if (flags)
@@ -2062,6 +2076,17 @@ int import_file(struct db *db, const char *path, const struct import_options *op
     im.encoding = tabular_encoding(im.tab);
     if (read_header(&im, err) < 0)
         goto out;
+    {
+        size_t nf, f;
+        const struct io_field_def *defs = io_kind_fields(opt->kind, &nf);
+        for (f = 0; f < nf && f < sizeof(im.is_code); f++) {
+            const char *nm = defs[f].name;
+            size_t l = strlen(nm);
+            im.is_code[f] = !strcmp(nm, "code") || !strcmp(nm, "sku") ||
+                            !strcmp(nm, "product") || !strcmp(nm, "referred_by") ||
+                            !strcmp(nm, "renewed_from") || (l > 5 && !strcmp(nm + l - 5, "_code"));
+        }
+    }
     for (i = 0; order_customer_fields[i] && opt->kind == IO_KIND_ORDERS; i++)
         if (mapped(&im, fidx(&im, order_customer_fields[i])))
             im.has_customer_columns = 1;
