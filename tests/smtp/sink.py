@@ -102,6 +102,8 @@ if __name__ == "__main__":
     ap.add_argument("--delay", type=float, default=0)
     ARGS = ap.parse_args()
     os.makedirs(ARGS.dir, exist_ok=True)
+    # A restarted sink continues the numbering of the messages already in DIR.
+    state["n"] = len([f for f in os.listdir(ARGS.dir) if f.endswith(".eml")])
     srv = Server(("127.0.0.1", ARGS.port), Handler)
     with open(os.path.join(ARGS.dir, "port.tmp"), "w") as f:
         f.write(str(srv.server_address[1]))
