@@ -3,6 +3,7 @@
  */
 #include "analytics/report.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,9 @@ struct table *report_customers(const struct ledger *l, const struct report_opts 
         C_M,
         C_SEG,
         C_OWNER,
+        C_PALIVE,
+        C_EXPECTED,
+        C_CLV,
         C_N
     };
     static const char *const names[C_N] = {"code",
@@ -116,11 +120,15 @@ struct table *report_customers(const struct ledger *l, const struct report_opts 
                                            "f",
                                            "m",
                                            "segment",
-                                           "owner"};
+                                           "owner",
+                                           "p_alive",
+                                           "expected_purchases",
+                                           "clv"};
     static const enum table_type types[C_N] = {
         TABLE_TEXT, TABLE_TEXT, TABLE_TEXT, TABLE_DATE, TABLE_DATE,  TABLE_INT,   TABLE_INT,
         TABLE_INT,  TABLE_INT,  TABLE_INT,  TABLE_INT,  TABLE_MONEY, TABLE_MONEY, TABLE_MONEY,
-        TABLE_INT,  TABLE_INT,  TABLE_INT,  TABLE_TEXT, TABLE_TEXT};
+        TABLE_INT,  TABLE_INT,  TABLE_INT,  TABLE_TEXT, TABLE_TEXT, TABLE_DOUBLE, TABLE_DOUBLE,
+        TABLE_MONEY};
     for (int c = 0; c < C_N; c++)
         table_add_column(t, names[c], types[c]);
     for (uint32_t c = 0; c < v.n; c++) {
@@ -155,7 +163,19 @@ struct table *report_customers(const struct ledger *l, const struct report_opts 
         else if (l->cust_owner[c] != LEDGER_NONE)
             table_set_text(t, r, C_OWNER,
                            report_name(o, NAME_OWNER, l->cust_owner[c], ob, sizeof(ob)));
+        /* table_set_double stores NaN (no prediction for this customer) as NULL */
+        if (o->p_alive)
+            table_set_double(t, r, C_PALIVE, o->p_alive[c]);
+        if (o->expected_purchases)
+            table_set_double(t, r, C_EXPECTED, o->expected_purchases[c]);
+        if (o->clv && isfinite(o->clv[c]))
+            table_set_money(t, r, C_CLV, (int64_t)llround(o->clv[c]));
     }
+    table_set_decimals(t, C_PALIVE, 4);
+    table_set_decimals(t, C_EXPECTED, 3);
+    if (o->expected_purchases)
+        table_add_note(t, "expected_purchases and clv over the next %d days (value model)",
+                       o->value_horizon_days);
     analytics_view_release(&v);
     return t;
 }

@@ -43,6 +43,11 @@ struct report_opts {
     const struct analytics_settings *settings; /* required */
     const struct analytics_names *names;       /* may be NULL */
     const double *p_alive; /* per customer, required when state.rule = p_alive */
+    /* Value-model predictions per customer (NaN where none), shown by report_customers; NULL
+     * when no model is fitted (the columns are then empty). */
+    const double *expected_purchases; /* over value_horizon_days */
+    const double *clv;                /* minor units, over value_horizon_days */
+    int value_horizon_days;
 };
 
 /* Name of an id via opts->names, or the id in decimal; "" for LEDGER_NONE. Writes into out. */

@@ -16,6 +16,7 @@
 #include "core/date.h"
 #include "service/names.h"
 #include "service/summary.h"
+#include "service/values.h"
 #include "core/banned.h"
 
 #define OPTS(o) ((const struct report_opts *)(o))
@@ -82,8 +83,7 @@ static struct table *build_summary(const struct report_call *c, struct ok_err *e
     const struct snapshot *s = c->snap;
     const struct report_params *p = c->p;
     const void *o = c->opts;
-    (void)o;
-    return summary_report(s, p->as_of, err);
+    return summary_report(s, p->as_of, OPTS(o)->p_alive, err);
 }
 
 static struct table *build_customers(const struct report_call *c, struct ok_err *err)
@@ -241,6 +241,7 @@ struct table *service_report_run(struct db *db, const struct snapshot *snap,
                                  struct ok_err *err)
 {
     struct service_names names;
+    struct customer_values values = {0};
     struct report_opts opts;
     struct table *t;
     int with_customers;
@@ -253,10 +254,34 @@ struct table *service_report_run(struct db *db, const struct snapshot *snap,
     memset(&opts, 0, sizeof(opts));
     opts.settings = &snap->settings;
     opts.names = &names.api;
+    /* Value-model predictions: required by the P(alive) state rule, shown by the customers
+     * report when a model has been fitted. */
+    if (snap->settings.state_rule == STATE_RULE_PALIVE || def->build == build_customers) {
+        int found = service_values_load(db, snap, p->as_of, &values, err);
+        if (found < 0) {
+            service_names_release(&names);
+            return NULL;
+        }
+        if (!found && snap->settings.state_rule == STATE_RULE_PALIVE) {
+            ok_err_set(err, OK_ERR_INVALID,
+                       "setting state.rule is p_alive but no value model has been fitted; run "
+                       "`okaeri clv fit --model bgnbd` (and gamma-gamma) first, or set "
+                       "state.rule to fixed");
+            service_names_release(&names);
+            return NULL;
+        }
+        if (found) {
+            opts.p_alive = values.p_alive;
+            opts.expected_purchases = values.expected;
+            opts.clv = values.clv;
+            opts.value_horizon_days = VALUES_HORIZON_DAYS;
+        }
+    }
     {
         struct report_call call = {snap, p, &opts, db};
         t = def->build(&call, err);
     }
     service_names_release(&names);
+    service_values_release(&values);
     return t;
 }

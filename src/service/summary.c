@@ -7,7 +7,8 @@
 #include "core/date.h"
 #include "core/banned.h"
 
-struct table *summary_report(const struct snapshot *s, int32_t as_of, struct ok_err *err)
+struct table *summary_report(const struct snapshot *s, int32_t as_of, const double *p_alive,
+                             struct ok_err *err)
 {
     struct analytics_view v;
     uint64_t by_state[CUST_STATE_COUNT] = {0}, by_stage[CUST_STAGE_COUNT] = {0};
@@ -16,7 +17,7 @@ struct table *summary_report(const struct snapshot *s, int32_t as_of, struct ok_
     struct table *t;
     uint32_t i;
     int k;
-    if (analytics_view_compute(&v, s->ledger, &s->settings, as_of, NULL, err) < 0)
+    if (analytics_view_compute(&v, s->ledger, &s->settings, as_of, p_alive, err) < 0)
         return NULL;
     for (i = 0; i < v.n; i++) {
         if (v.state[i] == CUST_STATE_NONE)

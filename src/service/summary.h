@@ -12,7 +12,9 @@
 #include "service/snapshot.h"
 
 /* Builds the summary table (columns: section, name, label_ja, customers, share, revenue) of the
- * snapshot as of as_of. Returns NULL with err on invalid settings. Caller frees the table. */
-struct table *summary_report(const struct snapshot *s, int32_t as_of, struct ok_err *err);
+ * snapshot as of as_of. p_alive: one value per customer, needed when the state rule is p_alive
+ * (else NULL). Returns NULL with err on invalid settings. Caller frees the table. */
+struct table *summary_report(const struct snapshot *s, int32_t as_of, const double *p_alive,
+                             struct ok_err *err);
 
 #endif
