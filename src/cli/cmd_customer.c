@@ -9,7 +9,9 @@
 #include "cli/cli.h"
 #include "core/buf.h"
 #include "core/mem.h"
+#include "io/dedupe.h"
 #include "store/customer.h"
+#include "store/merge.h"
 #include "core/banned.h"
 
 enum {
@@ -429,14 +431,107 @@ static int customer_list(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
+static int customer_duplicates(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"min-score", required_argument, NULL, OPT_SEARCH},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    enum cli_format format = CLI_FORMAT_TABLE;
+    double min_score = 0.5;
+    int64_t limit = 100;
+    struct ok_err err;
+    struct table *t;
+    struct db *db;
+    int opt;
+    char *end;
+    ok_err_clear(&err);
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_SEARCH:
+            min_score = strtod(optarg, &end);
+            if (end == optarg || *end || min_score < 0 || min_score > 1)
+                return cli_usage("customer duplicates", "--min-score takes 0 to 1, e.g. 0.6");
+            break;
+        case OPT_LIMIT:
+            if (cli_parse_int("customer duplicates", "--limit", optarg, 1, 1000000, &limit) < 0)
+                return EXIT_USAGE;
+            break;
+        case OPT_FORMAT:
+            if (cli_format_parse(optarg, &format) < 0)
+                return cli_usage("customer duplicates", "--format takes table, csv or json");
+            break;
+        case OPT_HELP:
+            printf("usage: okaeri customer duplicates [--min-score S] [--limit N] "
+                   "[--format table|csv|json]\n\n"
+                   "Lists likely duplicate customers (名寄せ), best first: the same e-mail or\n"
+                   "phone (normalised), or the same name and kana (ignoring width, kana type and\n"
+                   "variant kanji) with a close address. The score (0..1) combines the evidence;\n"
+                   "pairs below --min-score (default 0.5) are left out. Merge a pair with\n"
+                   "`okaeri customer merge KEEP OTHER`.\n");
+            return EXIT_OK;
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc)
+        return cli_usage("customer duplicates", "unexpected argument '%s'", argv[optind]);
+    db = cli_open_db(cli, DB_OPEN_READONLY);
+    if (!db)
+        return EXIT_ERROR;
+    t = dedupe_find(db, min_score, (size_t)limit, &err);
+    db_close(&db);
+    if (!t)
+        return cli_fail(&err);
+    table_set_decimals(t, 0, 2);
+    cli_print_table(t, format);
+    table_free(&t);
+    return EXIT_OK;
+}
+
+static int customer_merge(struct cli *cli, int argc, char **argv)
+{
+    struct ok_err err;
+    struct db *db;
+    int64_t moved = 0;
+    int rc = EXIT_OK;
+    ok_err_clear(&err);
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("usage: okaeri customer merge KEEP OTHER\n\n"
+               "Moves everything of customer OTHER (orders, deals, contracts, referrals,\n"
+               "activities, feedback, tasks, playbook enrollments) to KEEP, fills KEEP's empty\n"
+               "contact fields from OTHER, deletes OTHER, and records the merge in the audit\n"
+               "log. Find pairs with `okaeri customer duplicates`.\n");
+        return EXIT_OK;
+    }
+    if (argc != 3)
+        return cli_usage("customer merge", "give two customer codes: KEEP OTHER");
+    db = cli_open_db(cli, 0);
+    if (!db)
+        return EXIT_ERROR;
+    if (store_customer_merge(db, &cli->actor, argv[1], argv[2], &moved, &err) < 0)
+        rc = cli_fail(&err);
+    else
+        printf("merged customer %s into %s (%lld records moved)\n", argv[2], argv[1],
+               (long long)moved);
+    db_close(&db);
+    return rc;
+}
+
 int cmd_customer(struct cli *cli, int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        printf("usage: okaeri customer add|show|list|edit ...\n\n"
+        printf("usage: okaeri customer add|show|list|edit|duplicates|merge ...\n\n"
                "  add   --code CODE --name NAME [...]   add a customer\n"
                "  show  CODE                            show one customer\n"
                "  list  [--search TEXT] [...]           list or search customers\n"
-               "  edit  CODE [--field VALUE ...]        change fields of a customer\n");
+               "  edit  CODE [--field VALUE ...]        change fields of a customer\n"
+               "  duplicates [--min-score S]            likely duplicates (名寄せ) with a score\n"
+               "  merge KEEP OTHER                      merge OTHER into KEEP\n");
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (!strcmp(argv[1], "add"))
@@ -447,5 +542,9 @@ int cmd_customer(struct cli *cli, int argc, char **argv)
         return customer_list(cli, argc - 1, argv + 1);
     if (!strcmp(argv[1], "edit"))
         return customer_edit(cli, argc - 1, argv + 1);
+    if (!strcmp(argv[1], "duplicates"))
+        return customer_duplicates(cli, argc - 1, argv + 1);
+    if (!strcmp(argv[1], "merge"))
+        return customer_merge(cli, argc - 1, argv + 1);
     return cli_usage("customer", "unknown subcommand '%s'", argv[1]);
 }

@@ -1739,7 +1739,7 @@ static int import_order_row(struct importer *im, const struct io_row *row, struc
     size_t ncode, ncust, n;
     unsigned flags = 0;
     struct ok_err e;
-    int cancel;
+    int cancel, has_qty;
     if (f_code < 0) {
         f_cust = fidx(im, "customer_code");
         f_date = fidx(im, "ordered_at");
@@ -1802,8 +1802,8 @@ static int import_order_row(struct importer *im, const struct io_row *row, struc
         im->last_secs = p->secs;
     }
     p->quantity = 1;
-    if ((s = field_text(im, row, f_qty, &n, NULL)) != NULL &&
-        import_parse_quantity(s, n, &p->quantity, &e) < 0)
+    has_qty = (s = field_text(im, row, f_qty, &n, NULL)) != NULL;
+    if (has_qty && import_parse_quantity(s, n, &p->quantity, &e) < 0)
         row_problem(im, row->line, f_qty, e.message);
     if ((s = field_text(im, row, f_unit, &n, NULL)) != NULL) {
         if (import_parse_money(s, n, im->scale, &p->unit_price, &e) < 0)
@@ -1821,6 +1821,8 @@ static int import_order_row(struct importer *im, const struct io_row *row, struc
         row_problem(im, row->line, mapped(im, f_amount) ? f_amount : f_unit,
                     "the line has neither an amount nor a unit price");
     }
+    if (!has_qty && p->amount < 0)
+        p->quantity = -1; /* a line with only a negative amount returns one item */
     cancel = im->opt->cancel_prefix && *im->opt->cancel_prefix &&
              !strncmp(code, im->opt->cancel_prefix, strlen(im->opt->cancel_prefix));
     if (cancel) {
