@@ -8,6 +8,10 @@
  *  - a statement run once goes through PQexecParams (one round trip, no server state); one
  *    run again, or kept in the db_cached cache, is prepared server-side under a name unique
  *    to the connection and deallocated in batches once freed;
+ *  - a SELECT run inside a transaction block (not a cached one) streams: it is declared as a
+ *    cursor and fetched PG_FETCH_ROWS rows at a time, so a scan of 10 M order lines never holds
+ *    more than one batch in memory (outside a transaction a cursor would not survive, so there
+ *    the whole result is read at once: big scans belong in a read transaction);
  *  - errors map by SQLSTATE to the same ok_err classes as SQLite's result codes;
  *  - a lost connection is an OK_ERR_IO error for the statement (and its transaction, which
  *    the server rolls back); the next statement outside a transaction reconnects.
@@ -31,6 +35,12 @@
 #define PG_DEALLOC_BATCH 32
 /* COPY data is handed to libpq in chunks of about this size. */
 #define PG_COPY_CHUNK (256 * 1024)
+/* Rows per FETCH of a streamed SELECT: large enough that round trips do not matter (10 M rows
+ * take 1000 of them), small enough that a batch of wide rows stays a few MB. */
+#define PG_FETCH_ROWS 10000
+/* Finished cursors are closed (CLOSE ALL, when no stream is open) once this many wait; they
+ * also end with their transaction. */
+#define PG_IDLE_CURSORS 64
 
 struct pg_conn {
     PGconn *pg;
@@ -41,6 +51,9 @@ struct pg_conn {
     size_t ndealloc, dealloc_cap;
     struct buf copy; /* pending COPY data */
     int in_copy;
+    uint64_t next_cursor;
+    int open_streams; /* cursors with rows still to fetch, owned by live statements */
+    int idle_cursors; /* cursors finished or abandoned but still open on the server */
 };
 
 struct pg_stmt {
@@ -55,6 +68,9 @@ struct pg_stmt {
     PGresult *desc; /* description, when columns were asked for before executing */
     int executed;
     int row, nrows;
+    char *select_sql; /* the caller's SQL (with ?), kept for SELECTs: they may stream */
+    char cursor[32];  /* the open cursor while streaming, else "" */
+    int more;         /* the cursor may hold more rows */
 };
 
 static struct pg_conn *conn(struct db *db)
@@ -90,7 +106,9 @@ static size_t dollar_tag_len(const char *s)
     return s[i] == '$' ? i + 1 : 0;
 }
 
-char *db_pg_rewrite_placeholders(const char *sql, int *nparams)
+/* The `?` -> `$n` rewriting; with values, each `?` becomes the quoted literal of its value
+ * instead (NULL when the value is NULL). Returns NULL only when a value cannot be quoted. */
+static char *rewrite(const char *sql, int *nparams, PGconn *pg, char *const *values, int nvalues)
 {
     struct buf out;
     const char *p = sql;
@@ -140,6 +158,21 @@ char *db_pg_rewrite_placeholders(const char *sql, int *nparams)
             q = q ? q + tag : p + strlen(p);
             buf_append(&out, p, (size_t)(q - p));
             p = q;
+        } else if (c == '?' && values) {
+            const char *v = n < nvalues ? values[n] : NULL;
+            n++;
+            if (!v) {
+                buf_puts(&out, "NULL");
+            } else {
+                char *lit = PQescapeLiteral(pg, v, strlen(v));
+                if (!lit) {
+                    buf_release(&out);
+                    return NULL;
+                }
+                buf_puts(&out, lit);
+                PQfreemem(lit);
+            }
+            p++;
         } else if (c == '?') {
             buf_printf(&out, "$%d", ++n);
             p++;
@@ -152,6 +185,34 @@ char *db_pg_rewrite_placeholders(const char *sql, int *nparams)
     sql_out = buf_detach(&out, NULL);
     buf_release(&out); /* detach leaves a fresh empty buffer behind */
     return sql_out;
+}
+
+char *db_pg_rewrite_placeholders(const char *sql, int *nparams)
+{
+    return rewrite(sql, nparams, NULL, NULL, 0);
+}
+
+/* Does sql start with SELECT (after blanks and comments)? Only those may become cursors:
+ * DECLARE takes no INSERT ... RETURNING and no data-modifying WITH. */
+static int is_select(const char *sql)
+{
+    for (;;) {
+        while (isspace((unsigned char)*sql) || *sql == '(')
+            sql++;
+        if (sql[0] == '-' && sql[1] == '-') {
+            sql = strchr(sql, '\n');
+            if (!sql)
+                return 0;
+        } else if (sql[0] == '/' && sql[1] == '*') {
+            sql = strstr(sql + 2, "*/");
+            if (!sql)
+                return 0;
+            sql += 2;
+        } else {
+            break;
+        }
+    }
+    return !strncasecmp(sql, "SELECT", 6) && !is_ident_char(sql[6]);
 }
 
 /* ---- errors -------------------------------------------------------------------------------- */
@@ -292,6 +353,7 @@ static int pg_ready(struct db *db, struct ok_err *err)
     c->generation++;
     dealloc_forget(c);
     c->in_copy = 0;
+    c->open_streams = c->idle_cursors = 0;
     if (PQstatus(c->pg) != CONNECTION_OK) {
         copy_message(msg, sizeof(msg), PQerrorMessage(c->pg));
         return ok_err_set(err, OK_ERR_IO, "cannot reconnect to %s: %s", db->target, msg);
@@ -398,6 +460,8 @@ static struct db_stmt *pg_prepare_stmt(struct db *db, const char *sql, struct ok
 {
     struct pg_stmt *st = xcalloc(1, sizeof(*st));
     st->sql = db_pg_rewrite_placeholders(sql, &st->nparams);
+    if (is_select(sql))
+        st->select_sql = xstrdup(sql);
     if (st->nparams > 0)
         st->values = xcalloc((size_t)st->nparams, sizeof(*st->values));
     return &st->base;
@@ -413,6 +477,17 @@ static void clear_bindings(struct pg_stmt *st)
 
 static void clear_result(struct pg_stmt *st)
 {
+    if (st->cursor[0]) {
+        /* Abandoned before its end: still open on the server until CLOSE ALL or the end of
+         * the transaction. */
+        struct pg_conn *c = st->base.db ? conn(st->base.db) : NULL;
+        if (c && c->open_streams > 0)
+            c->open_streams--;
+        if (c)
+            c->idle_cursors++;
+        st->cursor[0] = '\0';
+        st->more = 0;
+    }
     PQclear(st->res);
     st->res = NULL;
     st->executed = 0;
@@ -432,6 +507,7 @@ static void pg_finalize(struct db_stmt *base)
     }
     free(st->values);
     free(st->sql);
+    free(st->select_sql);
     free(st);
 }
 
@@ -493,6 +569,80 @@ static int ensure_prepared(struct pg_stmt *st, struct ok_err *err)
     return 0;
 }
 
+/* Takes a FETCH (or DECLARE; FETCH) result as the statement's current batch. */
+static int take_batch(struct pg_stmt *st, PGresult *res, struct ok_err *err)
+{
+    struct pg_conn *c = conn(st->base.db);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        pg_fail(st->base.db, res, err, "database error");
+        PQclear(res);
+        if (st->more && c->open_streams > 0)
+            c->open_streams--;
+        st->cursor[0] = '\0';
+        st->more = 0;
+        return -1;
+    }
+    PQclear(st->res);
+    st->res = res;
+    st->nrows = PQntuples(res);
+    st->row = -1;
+    st->executed = 1;
+    if (st->nrows < PG_FETCH_ROWS) {
+        /* The end: the cursor stays open on the server until it is closed in a batch. */
+        if (st->more && c->open_streams > 0)
+            c->open_streams--;
+        st->more = 0;
+        st->cursor[0] = '\0';
+        c->idle_cursors++;
+    }
+    return 0;
+}
+
+/* Runs a SELECT inside a transaction block as a cursor: DECLARE and the first FETCH in one
+ * round trip (the parameters quoted into the text), finished cursors closed in passing.
+ * Returns 1 when streaming, 0 when the statement must run the plain way, -1 on error. */
+static int stream_start(struct pg_stmt *st, struct ok_err *err)
+{
+    struct pg_conn *c = conn(st->base.db);
+    struct buf sql;
+    char *text;
+    int n;
+    if (!st->select_sql || st->base.cache_key || PQtransactionStatus(c->pg) != PQTRANS_INTRANS)
+        return 0;
+    text = rewrite(st->select_sql, &n, c->pg, st->values, st->nparams);
+    if (!text)
+        return 0;
+    buf_init(&sql, 0);
+    if (c->idle_cursors >= PG_IDLE_CURSORS && c->open_streams == 0) {
+        buf_puts(&sql, "CLOSE ALL;");
+        c->idle_cursors = 0;
+    }
+    snprintf(st->cursor, sizeof(st->cursor), "okaeri_c%llu",
+             (unsigned long long)++c->next_cursor);
+    buf_printf(&sql, "DECLARE %s NO SCROLL CURSOR FOR %s;\nFETCH %d FROM %s", st->cursor, text,
+               PG_FETCH_ROWS, st->cursor);
+    free(text);
+    st->more = 1;
+    c->open_streams++;
+    st->runs++;
+    if (take_batch(st, PQexec(c->pg, sql.data), err) < 0) {
+        buf_release(&sql);
+        return -1;
+    }
+    buf_release(&sql);
+    return 1;
+}
+
+static int stream_next(struct pg_stmt *st, struct ok_err *err)
+{
+    struct pg_conn *c = conn(st->base.db);
+    char sql[64];
+    if (c->in_copy)
+        return ok_err_set(err, OK_ERR_INTERNAL, "a COPY is in progress on %s", st->base.db->target);
+    snprintf(sql, sizeof(sql), "FETCH %d FROM %s", PG_FETCH_ROWS, st->cursor);
+    return take_batch(st, PQexec(c->pg, sql), err);
+}
+
 static int run(struct pg_stmt *st, struct ok_err *err)
 {
     struct db *db = st->base.db;
@@ -504,7 +654,17 @@ static int run(struct pg_stmt *st, struct ok_err *err)
         return ok_err_set(err, OK_ERR_INTERNAL, "a COPY is in progress on %s", db->target);
     if (pg_ready(db, err) < 0)
         return -1;
+    if (PQtransactionStatus(c->pg) == PQTRANS_IDLE) /* cursors end with their transaction */
+        c->open_streams = c->idle_cursors = 0;
     dealloc_flush(c, 0);
+    switch (stream_start(st, err)) {
+    case 1:
+        return 0;
+    case -1:
+        return -1;
+    default:
+        break;
+    }
     /* Run once: one round trip, nothing left on the server. Run again or cached: worth a
      * server-side plan. */
     if (st->runs > 0 || st->base.cache_key || (st->name[0] && st->generation == c->generation)) {
@@ -534,6 +694,10 @@ static int pg_step(struct db_stmt *base, struct ok_err *err)
     struct pg_stmt *st = pgst(base);
     if (!st->executed && run(st, err) < 0)
         return -1;
+    while (st->row + 1 >= st->nrows && st->cursor[0] && st->more) {
+        if (stream_next(st, err) < 0)
+            return -1;
+    }
     if (st->row + 1 < st->nrows) {
         st->row++;
         return DB_ROW;
