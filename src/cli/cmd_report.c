@@ -6,6 +6,8 @@
  * service/reports.h); this file only parses the command line, loads the snapshot and prints.
  */
 #include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,7 +17,30 @@
 #include "service/snapshot.h"
 #include "core/banned.h"
 
-enum { OPT_AS_OF = 1000, OPT_FROM, OPT_TO, OPT_STATE, OPT_FORMAT, OPT_HELP };
+enum {
+    OPT_AS_OF = 1000,
+    OPT_FROM,
+    OPT_TO,
+    OPT_STATE,
+    OPT_FORMAT,
+    OPT_HELP,
+    OPT_PLAN_FIRST, /* planning inputs, in the order of plan_options below */
+};
+
+/* Planning inputs: option name and where the number goes. */
+static double *plan_field(struct report_plan_inputs *in, int i)
+{
+    double *fields[] = {&in->revenue,        &in->leads,        &in->conversion,
+                        &in->unit_price,     &in->leads_per_year, &in->won_per_year,
+                        &in->years,          &in->cost,         &in->saved_per_day,
+                        &in->days};
+    return fields[i];
+}
+static const char *const plan_options[] = {"revenue",        "leads",         "conversion",
+                                           "unit-price",     "leads-per-year", "won-per-year",
+                                           "years",          "cost",          "saved-per-day",
+                                           "days"};
+#define NPLAN ((int)(sizeof(plan_options) / sizeof(plan_options[0])))
 
 static void report_help(void)
 {
@@ -27,6 +52,13 @@ static void report_help(void)
            "  --from, --to   the period of reports over a range (default: the year up to as-of)\n"
            "  --state S      inventory: list the members of one state (or all)\n"
            "  --format F     table (default), csv or json; column names are stable\n\n"
+           "planning (report plan, lost-pool, payback; money in yen/dollars, not minor units):\n"
+           "  --revenue N --leads N --conversion R --unit-price N   leave exactly one out to\n"
+           "                 solve for it (missing ones beyond one come from the period's data)\n"
+           "  --scenario \"NAME:key=value,...\"   more scenarios side by side, e.g.\n"
+           "                 \"悲観:conversion=0.04,revenue=20000000\" (repeatable)\n"
+           "  --leads-per-year N --won-per-year N --years N        report lost-pool\n"
+           "  --cost N --saved-per-day N --days N                   report payback\n\n"
            "reports:\n");
     for (i = 0; i < n; i++)
         printf("  %-13s %s\n", defs[i].name, defs[i].summary);
@@ -49,15 +81,16 @@ static int parse_day(const char *opt, const char *text, int32_t *day)
 
 int cmd_report(struct cli *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
+    struct option opts[8 + NPLAN] = {
         {"as-of", required_argument, NULL, OPT_AS_OF},
         {"from", required_argument, NULL, OPT_FROM},
         {"to", required_argument, NULL, OPT_TO},
         {"state", required_argument, NULL, OPT_STATE},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"help", no_argument, NULL, OPT_HELP},
-        {NULL, 0, NULL, 0},
+        {"scenario", required_argument, NULL, OPT_PLAN_FIRST + NPLAN},
     };
+    int k;
     const struct report_def *def;
     enum cli_format format = CLI_FORMAT_TABLE;
     struct report_params params;
@@ -69,6 +102,13 @@ int cmd_report(struct cli *cli, int argc, char **argv)
     int opt, rc = EXIT_OK;
     ok_err_clear(&err);
     memset(&params, 0, sizeof(params));
+    report_plan_inputs_init(&params.plan);
+    for (k = 0; k < NPLAN; k++) {
+        opts[7 + k].name = plan_options[k];
+        opts[7 + k].has_arg = required_argument;
+        opts[7 + k].flag = NULL;
+        opts[7 + k].val = OPT_PLAN_FIRST + k;
+    }
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         report_help();
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
@@ -105,6 +145,21 @@ int cmd_report(struct cli *cli, int argc, char **argv)
             report_help();
             return EXIT_OK;
         default:
+            if (opt == OPT_PLAN_FIRST + NPLAN) {
+                if (params.plan.nscenarios >= 8)
+                    return cli_usage("report", "at most 8 --scenario options");
+                params.plan.scenarios[params.plan.nscenarios++] = optarg;
+                break;
+            }
+            if (opt >= OPT_PLAN_FIRST && opt < OPT_PLAN_FIRST + NPLAN) {
+                char *end;
+                double v = strtod(optarg, &end);
+                if (end == optarg || *end || !isfinite(v))
+                    return cli_usage("report", "--%s needs a number, not '%s'",
+                                     plan_options[opt - OPT_PLAN_FIRST], optarg);
+                *plan_field(&params.plan, opt - OPT_PLAN_FIRST) = v;
+                break;
+            }
             return EXIT_USAGE;
         }
     }

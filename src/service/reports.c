@@ -6,9 +6,12 @@
 
 #include <string.h>
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "analytics/kpi.h"
+#include "analytics/plan.h"
 #include "analytics/report.h"
 #include "core/mem.h"
 #include "store/goal.h"
@@ -158,6 +161,146 @@ static struct table *build_cohorts(const struct report_call *c, struct ok_err *e
     return report_cohorts(s->ledger, OPTS(o), p->as_of, err);
 }
 
+void report_plan_inputs_init(struct report_plan_inputs *in)
+{
+    memset(in, 0, sizeof(*in));
+    in->revenue = in->leads = in->conversion = in->unit_price = NAN;
+    in->leads_per_year = in->won_per_year = in->years = NAN;
+    in->cost = in->saved_per_day = in->days = NAN;
+}
+
+/* Applies "key=value,key=value" to a scenario; -1 with err naming the bad part. */
+static int apply_scenario_values(struct plan_scenario *sc, const char *text, struct ok_err *err)
+{
+    const char *p = text;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        char part[64], *eq, *num_end;
+        double v;
+        if (n == 0 || n >= sizeof(part))
+            return ok_err_set(err, OK_ERR_INVALID, "scenario '%s': empty or too long part", text);
+        memcpy(part, p, n);
+        part[n] = '\0';
+        eq = strchr(part, '=');
+        if (!eq)
+            return ok_err_set(err, OK_ERR_INVALID,
+                              "scenario '%s': '%s' is not key=value (e.g. conversion=0.04)", text,
+                              part);
+        *eq = '\0';
+        v = strtod(eq + 1, &num_end);
+        if (num_end == eq + 1 || *num_end || !isfinite(v))
+            return ok_err_set(err, OK_ERR_INVALID, "scenario '%s': '%s' is not a number", text,
+                              eq + 1);
+        if (!strcmp(part, "revenue"))
+            sc->revenue = v;
+        else if (!strcmp(part, "leads"))
+            sc->leads = v;
+        else if (!strcmp(part, "conversion"))
+            sc->conversion = v;
+        else if (!strcmp(part, "unit_price"))
+            sc->unit_price = v;
+        else if (!strcmp(part, "solve")) {
+            return ok_err_set(err, OK_ERR_INVALID, "scenario '%s': use solve:KEY", text);
+        } else
+            return ok_err_set(err, OK_ERR_INVALID,
+                              "scenario '%s': unknown key '%s' (revenue, leads, conversion, "
+                              "unit_price)",
+                              text, part);
+        p += n + (end ? 1 : 0);
+    }
+    return 0;
+}
+
+/* report plan: the base scenario from the inputs, its one unknown solved; inputs left out
+ * beyond one are taken from the data of the period (actual conversion and unit price). */
+static struct table *build_plan(const struct report_call *c, struct ok_err *err)
+{
+    const struct report_plan_inputs *in = &c->p->plan;
+    struct plan_scenario sc[9];
+    char names[9][64];
+    double conv, price_minor, leads;
+    double scale = pow(10.0, c->snap->money_decimals);
+    int n = 0, i, unknown;
+    sc[0].name = "base";
+    sc[0].revenue = in->revenue;
+    sc[0].leads = in->leads;
+    sc[0].conversion = in->conversion;
+    sc[0].unit_price = in->unit_price;
+    unknown = isnan(sc[0].revenue) + isnan(sc[0].leads) + isnan(sc[0].conversion) +
+              isnan(sc[0].unit_price);
+    if (unknown > 1) {
+        plan_actuals(c->snap->ledger, c->p->from, c->p->to, &conv, &price_minor, &leads);
+        if (isnan(sc[0].conversion) && unknown > 1 && isfinite(conv)) {
+            sc[0].conversion = conv;
+            unknown--;
+        }
+        if (isnan(sc[0].unit_price) && unknown > 1 && isfinite(price_minor)) {
+            sc[0].unit_price = price_minor / scale;
+            unknown--;
+        }
+        if (isnan(sc[0].leads) && unknown > 1 && leads > 0) {
+            sc[0].leads = leads;
+            unknown--;
+        }
+    }
+    if (unknown != 1)
+        return ok_err_set(err, OK_ERR_INVALID,
+                          "planning needs exactly one unknown among --revenue, --leads, "
+                          "--conversion and --unit-price (the data of the period could not "
+                          "supply the others)"),
+               NULL;
+    n = 1;
+    for (i = 0; i < in->nscenarios; i++) {
+        const char *colon = strchr(in->scenarios[i], ':');
+        size_t len;
+        if (!colon)
+            return ok_err_set(err, OK_ERR_INVALID,
+                              "scenario '%s' is not NAME:key=value,... (e.g. "
+                              "\"悲観:conversion=0.04,revenue=20000000\")",
+                              in->scenarios[i]),
+                   NULL;
+        len = (size_t)(colon - in->scenarios[i]);
+        snprintf(names[n], sizeof(names[n]), "%.*s", (int)(len < 63 ? len : 63),
+                 in->scenarios[i]);
+        sc[n] = sc[0];
+        sc[n].name = names[n];
+        /* the unknown of the base stays the unknown of every scenario */
+        if (isnan(in->revenue) && !isnan(sc[0].leads) && !isnan(sc[0].conversion) &&
+            !isnan(sc[0].unit_price))
+            sc[n].revenue = NAN;
+        else if (isnan(in->leads))
+            sc[n].leads = NAN;
+        else if (isnan(in->conversion))
+            sc[n].conversion = NAN;
+        else
+            sc[n].unit_price = NAN;
+        if (apply_scenario_values(&sc[n], colon + 1, err) < 0)
+            return NULL;
+        n++;
+    }
+    return report_plan(sc, (size_t)n, err);
+}
+
+static struct table *build_lost_pool(const struct report_call *c, struct ok_err *err)
+{
+    const struct report_plan_inputs *in = &c->p->plan;
+    if (isnan(in->leads_per_year) || isnan(in->won_per_year) || isnan(in->years))
+        return ok_err_set(err, OK_ERR_USAGE,
+                          "lost-pool needs --leads-per-year, --won-per-year and --years"),
+               NULL;
+    return report_lost_pool(in->leads_per_year, in->won_per_year, (int)in->years, err);
+}
+
+static struct table *build_payback(const struct report_call *c, struct ok_err *err)
+{
+    const struct report_plan_inputs *in = &c->p->plan;
+    if (isnan(in->cost) || isnan(in->saved_per_day) || isnan(in->days))
+        return ok_err_set(err, OK_ERR_USAGE, "payback needs --cost, --saved-per-day and --days"),
+               NULL;
+    return report_retention_payback(in->cost, in->saved_per_day, in->days, err);
+}
+
 static const struct report_def reports[] = {
     {"summary", "customers by state and lifecycle stage", 0, build_summary},
     {"customers", "one row per customer: metrics, state, stage, RFM", REPORT_USES_CUSTOMERS,
@@ -184,6 +327,12 @@ static const struct report_def reports[] = {
      build_lost_reasons},
     {"satisfaction", "feedback by kind: responses and scores", REPORT_USES_RANGE,
      build_satisfaction},
+    {"plan", "revenue = leads × conversion × unit price, solved for the unknown, with scenarios",
+     REPORT_USES_RANGE | REPORT_USES_PLAN, build_plan},
+    {"lost-pool", "the growing pool of lost prospects year by year", REPORT_USES_PLAN,
+     build_lost_pool},
+    {"payback", "the payback of retention work (cost saved per day × days)", REPORT_USES_PLAN,
+     build_payback},
 };
 
 const struct report_def *service_reports(size_t *count)

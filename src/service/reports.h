@@ -21,6 +21,18 @@ enum {
     REPORT_USES_RANGE = 1,     /* from/to: defaults to the 365 days up to as_of */
     REPORT_USES_STATE = 2,     /* state filter (inventory members) */
     REPORT_USES_CUSTOMERS = 4, /* prints customer codes: the names of all customers are loaded */
+    REPORT_USES_PLAN = 8,      /* planning inputs (struct report_plan_inputs) */
+};
+
+/* Inputs of the planning reports; NAN where not given. Money in major units (yen, dollars). */
+struct report_plan_inputs {
+    double revenue, leads, conversion, unit_price;
+    /* Further scenarios, "NAME:key=value,key=value" with keys revenue, leads, conversion,
+     * unit_price; a key not given is taken from the base scenario. */
+    const char *scenarios[8];
+    int nscenarios;
+    double leads_per_year, won_per_year, years; /* lost-prospect pool */
+    double cost, saved_per_day, days;           /* retention payback */
 };
 
 struct report_params {
@@ -28,7 +40,11 @@ struct report_params {
     int32_t from, to; /* inclusive days; set by the caller or by service_report_defaults */
     int has_from, has_to;
     const char *state; /* "active", "sleeping" … or NULL */
+    struct report_plan_inputs plan;
 };
+
+/* Sets every planning input to "not given". */
+void report_plan_inputs_init(struct report_plan_inputs *in);
 
 /* What a report function gets: the snapshot, its parameters, the options for the pure report
  * functions (settings, names) and the database for extra inputs such as goals. */
