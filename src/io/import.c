@@ -1927,7 +1927,8 @@ static int read_header(struct importer *im, struct ok_err *err)
             break;
         if (k == 0)
             row_copy_set(&first, &row);
-        if (columns_match_count(im->opt->kind, &row) >= (row.n >= 2 ? 2u : 1u)) {
+        /* title lines above the header match no column; --map names the header's columns */
+        if (im->opt->nmaps > 0 || columns_match_count(im->opt->kind, &row) >= 1) {
             rc = column_map_build(&im->map, im->opt->kind, &row, im->opt->maps, im->opt->nmaps,
                                   err);
             found = 1;
