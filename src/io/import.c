@@ -1017,18 +1017,22 @@ static int import_product_row(struct importer *im, const struct io_row *row, str
               (p.tags && !str_eq(p.tags, old.tags)) ||
               (p.has_price && (!old.has_price || p.price != old.price));
     if (changed) {
-        struct product u = old;
-        u.name = p.name;
-        if (p.category)
-            u.category = p.category;
-        if (p.tags)
-            u.tags = p.tags;
-        if (p.has_price) {
-            u.has_price = 1;
-            u.price = p.price;
+        /* old becomes the updated record: its strings are heap copies the store may replace */
+        free(old.name);
+        old.name = xstrdup(p.name);
+        if (p.category) {
+            free(old.category);
+            old.category = xstrdup(p.category);
         }
-        if (store_product_update(im->db, im->opt->actor, &u, &e) < 0) {
-            old.name = old.name; /* the strings of u belong to old and p */
+        if (p.tags) {
+            free(old.tags);
+            old.tags = xstrdup(p.tags);
+        }
+        if (p.has_price) {
+            old.has_price = 1;
+            old.price = p.price;
+        }
+        if (store_product_update(im->db, im->opt->actor, &old, &e) < 0) {
             row_err(im, row->line, -1, &e);
             product_release(&old);
             return 0;
@@ -1262,9 +1266,27 @@ static int import_contract_row(struct importer *im, const struct io_row *row, st
         c.renewed_from = prev.id;
         contract_release(&prev);
     }
-    if (store_contract_validate(&c, &e) < 0) {
-        row_err(im, row->line, -1, &e);
-        return 0;
+    {
+        /* validation rewrites dates in place: give it heap copies, keep the normalised values */
+        struct contract v = c;
+#define DUP(x) v.x = c.x ? xstrdup(c.x) : NULL
+        DUP(code);
+        DUP(customer_code);
+        DUP(product_sku);
+        DUP(start_on);
+        DUP(end_on);
+        DUP(end_reason);
+        DUP(end_note);
+        DUP(created_at);
+#undef DUP
+        if (store_contract_validate(&v, &e) < 0) {
+            contract_release(&v);
+            row_err(im, row->line, -1, &e);
+            return 0;
+        }
+        c.start_on = v.start_on ? arena_strdup(&im->arena, v.start_on) : NULL;
+        c.end_on = v.end_on ? arena_strdup(&im->arena, v.end_on) : NULL;
+        contract_release(&v);
     }
     if (store_contract_get(im->db, c.code, &old, &e) < 0) {
         struct contract n;
@@ -1365,9 +1387,24 @@ static int import_referral_row(struct importer *im, const struct io_row *row, st
     }
     if (!r.code)
         r.code = content_code(im, "ref", row);
-    if (store_referral_validate(&r, &e) < 0) {
-        row_err(im, row->line, -1, &e);
-        return 0;
+    {
+        struct referral v = r;
+#define DUP(x) v.x = r.x ? xstrdup(r.x) : NULL
+        DUP(code);
+        DUP(referrer_code);
+        DUP(referred_code);
+        DUP(prospect_name);
+        DUP(referred_on);
+        DUP(trigger);
+        DUP(created_at);
+#undef DUP
+        if (store_referral_validate(&v, &e) < 0) {
+            referral_release(&v);
+            row_err(im, row->line, -1, &e);
+            return 0;
+        }
+        r.referred_on = v.referred_on ? arena_strdup(&im->arena, v.referred_on) : NULL;
+        referral_release(&v);
     }
     if (store_referral_get(im->db, r.code, &old, &e) == 0) {
         int changed = !str_eq(r.referrer_code, old.referrer_code) ||
