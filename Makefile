@@ -123,7 +123,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@scripts/run-demo
+	@scripts/run
 
 test: deps
 	@$(MAKE) --no-print-directory all
