@@ -1006,6 +1006,8 @@ static int import_product_row(struct importer *im, const struct io_row *row, str
         }
         ok_err_clear(&e);
         id = store_product_create(im->db, im->opt->actor, &p, &e);
+        free(p.created_at);
+        free(p.updated_at);
         if (id < 0) {
             row_err(im, row->line, -1, &e);
             return 0;
@@ -1755,6 +1757,8 @@ static int64_t order_product(struct importer *im, const struct io_row *row, int 
     if (!p.name)
         p.name = p.sku;
     id = store_product_create(im->db, im->opt->actor, &p, &e);
+    free(p.created_at); /* set by the store; the other strings are the arena's */
+    free(p.updated_at);
     if (id < 0) {
         if (is_db_error(&e)) {
             *err = e;
