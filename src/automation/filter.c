@@ -250,6 +250,7 @@ static int lex_next(struct lexer *lx)
         }
         lx->tok = T_STRING;
         lx->text = buf_detach(&b, NULL);
+        buf_release(&b); /* buf_detach leaves a fresh empty buffer behind */
         lx->len = j + 1 - i;
         lx->pos = j + 1;
         return 0;

@@ -9,6 +9,7 @@
  */
 #include <microhttpd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -44,9 +45,12 @@ static int reply_error(struct MHD_Connection *conn, unsigned status, const char 
     json_out_string(&b, message, (size_t)-1);
     buf_puts(&b, ",\"field\":null}}");
     data = buf_detach(&b, &len);
+    buf_release(&b); /* buf_detach leaves a fresh empty buffer behind */
     resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-    if (!resp)
+    if (!resp) {
+        free(data);
         return MHD_NO;
+    }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json; charset=utf-8");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (status == 405)
