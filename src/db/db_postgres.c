@@ -53,6 +53,8 @@ struct pg_conn {
     int in_copy;
     uint64_t next_cursor;
     int open_streams; /* cursors with rows still to fetch, owned by live statements */
+    char listen[64];  /* channel LISTENed to (again after a reconnect), "" when none */
+    int reconnected;  /* since the last db_pg_notifications: notifications may be lost */
     int idle_cursors; /* cursors finished or abandoned but still open on the server */
 };
 
@@ -321,11 +323,42 @@ static void dealloc_flush(struct pg_conn *c, int force)
 
 /* Session settings, on every new connection (also after a reconnect). Set here rather than
  * in the connection's "options" so that options given in the URL do not drop them. */
+/* This process's origin (db_pg_set_origin), set on every connection opened after it. Written
+ * once at start, before any worker connects. */
+static char session_origin[64];
+
+void db_pg_set_origin(const char *origin)
+{
+    snprintf(session_origin, sizeof(session_origin), "%s", origin ? origin : "");
+}
+
 static int session_setup(struct db *db, struct ok_err *err)
 {
     struct pg_conn *c = conn(db);
     PGresult *res;
     int ok;
+    const char *values[1] = {session_origin};
+    if (session_origin[0]) {
+        res = PQexecParams(c->pg, "SELECT set_config('okaeri.origin', $1, false)", 1, NULL,
+                           values, NULL, NULL, 0);
+        ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+        if (!ok)
+            pg_fail(db, res, err, "cannot set up the session");
+        PQclear(res);
+        if (!ok)
+            return -1;
+    }
+    if (c->listen[0]) {
+        char sql[96];
+        snprintf(sql, sizeof(sql), "LISTEN %s", c->listen);
+        res = PQexec(c->pg, sql);
+        ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok)
+            pg_fail(db, res, err, "cannot listen for changes");
+        PQclear(res);
+        if (!ok)
+            return -1;
+    }
     if (!(db->flags & DB_OPEN_READONLY))
         return 0;
     res = PQexec(c->pg, "SET default_transaction_read_only = on");
@@ -354,6 +387,7 @@ static int pg_ready(struct db *db, struct ok_err *err)
     dealloc_forget(c);
     c->in_copy = 0;
     c->open_streams = c->idle_cursors = 0;
+    c->reconnected = 1;
     if (PQstatus(c->pg) != CONNECTION_OK) {
         copy_message(msg, sizeof(msg), PQerrorMessage(c->pg));
         return ok_err_set(err, OK_ERR_IO, "cannot reconnect to %s: %s", db->target, msg);
@@ -429,11 +463,39 @@ static int is_plain_rollback(const char *sql)
     return *sql == '\0';
 }
 
+/* Finished cursors still hold their tables: DDL on them in the same transaction fails ("being
+ * used by active queries in this session"). So they are closed before DDL, prefixed to the
+ * command's own text when it goes through the simple protocol (no extra round trip). Returns
+ * whether to prefix; with no open stream, CLOSE ALL closes exactly the finished ones. */
+static int close_idle_first(struct pg_conn *c)
+{
+    if (c->idle_cursors == 0 || c->open_streams > 0 ||
+        PQtransactionStatus(c->pg) != PQTRANS_INTRANS)
+        return 0;
+    c->idle_cursors = 0;
+    return 1;
+}
+
+static int is_ddl(const char *sql)
+{
+    static const char *const verbs[] = {"ALTER", "DROP", "CREATE", "TRUNCATE", "REINDEX",
+                                        "CLUSTER", "COMMENT"};
+    while (isspace((unsigned char)*sql))
+        sql++;
+    for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+        size_t n = strlen(verbs[i]);
+        if (!strncasecmp(sql, verbs[i], n) && !is_ident_char(sql[n]))
+            return 1;
+    }
+    return 0;
+}
+
 static int pg_exec_sql(struct db *db, const char *sql, struct ok_err *err)
 {
     struct pg_conn *c = conn(db);
     PGresult *res;
     ExecStatusType rs;
+    struct buf prefixed;
     /* A transaction whose connection was lost is already rolled back by the server. */
     if (PQstatus(c->pg) != CONNECTION_OK && is_plain_rollback(sql))
         return 0;
@@ -442,7 +504,17 @@ static int pg_exec_sql(struct db *db, const char *sql, struct ok_err *err)
     if (pg_ready(db, err) < 0)
         return -1;
     dealloc_flush(c, 0);
-    res = PQexec(c->pg, sql);
+    if (PQtransactionStatus(c->pg) == PQTRANS_IDLE) {
+        c->open_streams = c->idle_cursors = 0;
+        res = PQexec(c->pg, sql);
+    } else if (close_idle_first(c)) {
+        buf_init(&prefixed, 0);
+        buf_printf(&prefixed, "CLOSE ALL;\n%s", sql);
+        res = PQexec(c->pg, prefixed.failed ? sql : prefixed.data);
+        buf_release(&prefixed);
+    } else {
+        res = PQexec(c->pg, sql);
+    }
     rs = PQresultStatus(res);
     if (rs != PGRES_COMMAND_OK && rs != PGRES_TUPLES_OK) {
         pg_fail(db, res, err, "database error");
@@ -657,6 +729,8 @@ static int run(struct pg_stmt *st, struct ok_err *err)
     if (PQtransactionStatus(c->pg) == PQTRANS_IDLE) /* cursors end with their transaction */
         c->open_streams = c->idle_cursors = 0;
     dealloc_flush(c, 0);
+    if (!st->select_sql && is_ddl(st->sql) && close_idle_first(c))
+        PQclear(PQexec(c->pg, "CLOSE ALL"));
     switch (stream_start(st, err)) {
     case 1:
         return 0;
@@ -878,10 +952,10 @@ int db_pg_copy_begin(struct db *db, const char *copy_sql, struct ok_err *err)
 
 /* COPY text format: fields separated by tabs, rows by newlines, \N for NULL, and backslash,
  * tab, newline and carriage return escaped (PostgreSQL docs, COPY, "Text Format"). */
-static void copy_escape(struct buf *b, const char *s)
+void db_pg_copy_escape(struct buf *b, const char *s, size_t n)
 {
-    const char *run = s;
-    for (; *s; s++) {
+    const char *run = s, *end = s + n;
+    for (; s < end; s++) {
         const char *esc = NULL;
         switch (*s) {
         case '\\':
@@ -915,7 +989,7 @@ int db_pg_copy_row(struct db *db, int nfields, const char *const *fields, struct
         if (i)
             buf_putc(&c->copy, '\t');
         if (fields[i])
-            copy_escape(&c->copy, fields[i]);
+            db_pg_copy_escape(&c->copy, fields[i], strlen(fields[i]));
         else
             buf_puts(&c->copy, "\\N");
     }
@@ -924,6 +998,24 @@ int db_pg_copy_row(struct db *db, int nfields, const char *const *fields, struct
         return ok_err_set(err, OK_ERR_LIMIT, "COPY row too large");
     if (c->copy.len >= PG_COPY_CHUNK)
         return copy_flush(db, err);
+    return 0;
+}
+
+int db_pg_copy_data(struct db *db, const char *data, size_t len, struct ok_err *err)
+{
+    struct pg_conn *c = conn(db);
+    if (!c->in_copy)
+        return ok_err_set(err, OK_ERR_INTERNAL, "no COPY in progress");
+    if (copy_flush(db, err) < 0)
+        return -1;
+    /* Large blocks go to libpq directly; it sends them in pieces itself. */
+    while (len > 0) {
+        int piece = len > PG_COPY_CHUNK ? PG_COPY_CHUNK : (int)len;
+        if (PQputCopyData(c->pg, data, piece) != 1)
+            return pg_fail(db, NULL, err, "cannot send COPY data");
+        data += piece;
+        len -= (size_t)piece;
+    }
     return 0;
 }
 
@@ -979,4 +1071,62 @@ static const struct db_driver db_driver_postgres = {
 const struct db_driver *db_driver_postgres_or_null(void)
 {
     return &db_driver_postgres;
+}
+
+/* ---- LISTEN / NOTIFY ---------------------------------------------------------------------- */
+
+int db_pg_listen(struct db *db, const char *channel, struct ok_err *err)
+{
+    struct pg_conn *c;
+    if (db_engine_of(db) != DB_ENGINE_POSTGRES)
+        return ok_err_set(err, OK_ERR_INTERNAL, "LISTEN needs a PostgreSQL database");
+    c = conn(db);
+    for (const char *p = channel; *p; p++)
+        if (!is_ident_char(*p) || (unsigned char)*p >= 0x80)
+            return ok_err_set(err, OK_ERR_INTERNAL, "bad channel name %s", channel);
+    snprintf(c->listen, sizeof(c->listen), "%s", channel);
+    if (pg_ready(db, err) < 0)
+        return -1;
+    c->reconnected = 0;
+    return session_setup(db, err);
+}
+
+int db_pg_notifications(struct db *db, int sync, db_pg_notify_fn fn, void *ctx, int *lost,
+                        struct ok_err *err)
+{
+    struct pg_conn *c = conn(db);
+    PGnotify *n;
+    int count = 0;
+    *lost = 0;
+    if (pg_ready(db, err) < 0) {
+        *lost = 1;
+        return -1;
+    }
+    if (sync) {
+        /* An empty query is the cheapest round trip; the server sends every notification
+         * committed before it ahead of the answer. */
+        PGresult *res = PQexec(c->pg, "");
+        ExecStatusType rs = PQresultStatus(res);
+        if (rs != PGRES_EMPTY_QUERY && rs != PGRES_COMMAND_OK) {
+            pg_fail(db, res, err, "cannot read changes");
+            PQclear(res);
+            *lost = 1;
+            return -1;
+        }
+        PQclear(res);
+    } else if (!PQconsumeInput(c->pg)) {
+        *lost = 1;
+        return pg_fail(db, NULL, err, "cannot read changes");
+    }
+    if (c->reconnected) {
+        *lost = 1;
+        c->reconnected = 0;
+    }
+    while ((n = PQnotifies(c->pg)) != NULL) {
+        if (fn)
+            fn(ctx, n->relname, n->extra, n->be_pid);
+        count++;
+        PQfreemem(n);
+    }
+    return count;
 }

@@ -23,5 +23,30 @@ char *db_pg_rewrite_placeholders(const char *sql, int *nparams);
 int db_pg_copy_begin(struct db *db, const char *copy_sql, struct ok_err *err);
 int db_pg_copy_row(struct db *db, int nfields, const char *const *fields, struct ok_err *err);
 int db_pg_copy_end(struct db *db, int64_t *rows, struct ok_err *err);
+/* Sends rows already in COPY text format (escaped, tab-separated, each ending in a newline;
+ * see db_pg_copy_escape) inside a COPY begun with db_pg_copy_begin. */
+int db_pg_copy_data(struct db *db, const char *data, size_t len, struct ok_err *err);
+/* Appends s to b escaped for COPY's text format (backslash, tab, newline, carriage return). */
+struct buf;
+void db_pg_copy_escape(struct buf *b, const char *s, size_t n);
+
+/* Every PostgreSQL connection opened (or reopened) after this call sets the session variable
+ * okaeri.origin to origin, so that triggers can tell which okaeri process wrote (see
+ * store/changes.h). Call once at start, before other threads open connections. */
+void db_pg_set_origin(const char *origin);
+
+/* Makes db LISTEN on channel (a plain identifier), also after a reconnect. db should be a
+ * connection of its own, used for nothing else. */
+int db_pg_listen(struct db *db, const char *channel, struct ok_err *err);
+
+/* Called per notification: channel, payload, and the server process id of the sender. */
+typedef void (*db_pg_notify_fn)(void *ctx, const char *channel, const char *payload, int be_pid);
+
+/* Delivers the notifications received on a LISTENing db. With sync, first makes one round trip,
+ * so that every notification of a transaction committed before the call is delivered; without,
+ * only reads what has already arrived. *lost is set when notifications may have been missed
+ * (the connection was lost and reopened). Returns the number delivered, or -1 with err. */
+int db_pg_notifications(struct db *db, int sync, db_pg_notify_fn fn, void *ctx, int *lost,
+                        struct ok_err *err);
 
 #endif

@@ -6,6 +6,12 @@
  * statement, a partial one (at the end, or when a child table needs its parents written first)
  * with the statement of its size, prepared once and kept. Binding goes through db.h only, so the
  * loader runs on every engine; the SQLite tuning is skipped elsewhere.
+ *
+ * On PostgreSQL the same row buffers are turned into COPY text instead (a few MB per table, sent
+ * with COPY ... FROM STDIN, parents first); for tables that were empty at bulk_begin the plain
+ * indexes (pg_indexes, those not behind a constraint) and foreign keys are dropped and recreated
+ * at the end, which re-checks every reference in one pass. Identity sequences are moved past the
+ * loader's ids and the loaded tables analysed before the commit.
  */
 #include "store/bulk.h"
 
@@ -18,6 +24,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/text.h"
+#include "db/db_postgres.h"
 #include "store/store.h"
 #include "core/banned.h"
 
@@ -119,6 +126,7 @@ struct table {
     int64_t *ints; /* the integer, or for text the offset into text */
     uint32_t *lens;
     struct buf text;
+    struct buf copy; /* PostgreSQL: rows in COPY text format, not yet sent */
     int64_t count;
     int64_t next_id;
 };
@@ -220,6 +228,7 @@ static void table_init(struct table *t, const struct table_def *def)
     t->ints = xcalloc(nvals, sizeof(*t->ints));
     t->lens = xcalloc(nvals, sizeof(*t->lens));
     buf_init(&t->text, 0);
+    buf_init(&t->copy, 0);
     t->next_id = 1;
 }
 
@@ -235,6 +244,7 @@ static void table_release(struct table *t)
     free(t->ints);
     free(t->lens);
     buf_release(&t->text);
+    buf_release(&t->copy);
     t->def = NULL;
 }
 
@@ -319,6 +329,193 @@ static int build_insert(struct bulk *b, const struct table_def *def, int rows, s
     return sql->failed ? -1 : 0;
 }
 
+/* ---- PostgreSQL: COPY ---- */
+
+/* COPY text per table is sent once it reaches this size (and at the end). */
+#define COPY_SEND_BYTES (4u << 20)
+
+static int is_pg(const struct bulk *b)
+{
+    return db_engine_of(b->db) == DB_ENGINE_POSTGRES;
+}
+
+static void copy_put_int(struct buf *out, int64_t v)
+{
+    char tmp[24];
+    int n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[sizeof(tmp) - 1 - n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        tmp[sizeof(tmp) - 1 - n++] = '-';
+    buf_append(out, tmp + sizeof(tmp) - n, (size_t)n);
+}
+
+/* Moves the buffered rows of t into its COPY text. */
+static void table_to_copy(struct bulk *b, struct table *t)
+{
+    int col = 0;
+    for (int i = 0; i < t->fill; i++) {
+        switch (t->types[i]) {
+        case VAL_INT:
+            copy_put_int(&t->copy, t->ints[i]);
+            break;
+        case VAL_TEXT:
+            db_pg_copy_escape(&t->copy, t->text.data + t->ints[i], t->lens[i]);
+            break;
+        default:
+            buf_append(&t->copy, "\\N", 2);
+            break;
+        }
+        if (++col < t->def->ncols) {
+            buf_putc(&t->copy, '\t');
+            continue;
+        }
+        if (t->def->created_literal) {
+            buf_putc(&t->copy, '\t');
+            buf_puts(&t->copy, b->now);
+        }
+        buf_putc(&t->copy, '\n');
+        col = 0;
+    }
+    t->pending = 0;
+    t->fill = 0;
+    buf_reset(&t->text);
+}
+
+/* Sends t's COPY text, after its parents' so that foreign keys that are kept hold. */
+static int copy_send(struct bulk *b, enum table_id id, struct ok_err *err)
+{
+    struct table *t = &b->tables[id];
+    const struct table_def *def = t->def;
+    struct ok_err ignored;
+    char sql[512];
+    if (t->pending)
+        table_to_copy(b, t);
+    if (t->copy.len == 0)
+        return 0;
+    for (int i = 0; i < 4 && def->parents[i] != T_COUNT; i++)
+        if (copy_send(b, def->parents[i], err) < 0)
+            return -1;
+    if (t->copy.failed)
+        return ok_err_set(err, OK_ERR_LIMIT, "bulk load of %s: COPY buffer too large", def->name);
+    snprintf(sql, sizeof(sql), "COPY %s(%s%s) FROM STDIN", def->name, def->columns,
+             def->created_literal ? ", created_at" : "");
+    if (db_pg_copy_begin(b->db, sql, err) < 0)
+        goto fail;
+    if (db_pg_copy_data(b->db, t->copy.data, t->copy.len, err) < 0) {
+        db_pg_copy_end(b->db, NULL, &ignored);
+        goto fail;
+    }
+    if (db_pg_copy_end(b->db, NULL, err) < 0)
+        goto fail;
+    buf_reset(&t->copy);
+    return 0;
+fail:
+    ok_err_prefix(err, "bulk load of %s", def->name);
+    return -1;
+}
+
+/* Runs sql (one text parameter: the table) and keeps column 0 (a name) and column 1 (an
+ * index's CREATE statement, or a foreign key's definition when fk) of each row; names[] and *n
+ * grow. */
+static int pg_collect(struct bulk *b, const char *sql, const char *table, char ***names,
+                      size_t *n, size_t *cap, int fk, struct ok_err *err)
+{
+    struct db_stmt *st = db_prepare(b->db, sql, err);
+    int rc;
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, table, (size_t)-1);
+    while ((rc = db_step(st, err)) == DB_ROW) {
+        struct buf re;
+        buf_init(&re, 0);
+        if (fk)
+            buf_printf(&re, "ALTER TABLE %s ADD CONSTRAINT \"%s\" %s", table,
+                       db_column_text(st, 0), db_column_text(st, 1));
+        else
+            buf_puts(&re, db_column_text(st, 1));
+        *names = xgrow(*names, cap, *n + 1, sizeof(**names));
+        (*names)[(*n)++] = xstrdup(db_column_text(st, 0));
+        b->dropped = xgrow(b->dropped, &b->cap_dropped, b->ndropped + 1, sizeof(*b->dropped));
+        b->dropped[b->ndropped++].sql = buf_detach(&re, NULL);
+        buf_release(&re);
+    }
+    db_stmt_free(&st);
+    return rc < 0 ? -1 : 0;
+}
+
+/* Drops the plain indexes (not those behind a primary key or UNIQUE constraint) and the foreign
+ * keys of an empty table, keeping the SQL that recreates them at the end. */
+static int pg_drop_indexes(struct bulk *b, const char *table, struct ok_err *err)
+{
+    char **idx = NULL, **fks = NULL;
+    size_t nidx = 0, capidx = 0, nfks = 0, capfks = 0, i;
+    char sql[256];
+    int rc = 0;
+    if (pg_collect(b,
+                   "SELECT indexname, indexdef FROM pg_indexes i WHERE schemaname = "
+                   "current_schema() AND tablename = ? AND NOT EXISTS (SELECT 1 FROM "
+                   "pg_constraint c WHERE c.conindid = (quote_ident(i.schemaname) || '.' || "
+                   "quote_ident(i.indexname))::regclass) ORDER BY indexname",
+                   table, &idx, &nidx, &capidx, 0, err) < 0 ||
+        pg_collect(b,
+                   "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = "
+                   "to_regclass(?) AND contype = 'f' ORDER BY conname",
+                   table, &fks, &nfks, &capfks, 1, err) < 0)
+        rc = -1;
+    for (i = 0; i < nidx; i++) {
+        snprintf(sql, sizeof(sql), "DROP INDEX \"%s\"", idx[i]);
+        if (rc == 0 && db_exec(b->db, sql, err) < 0)
+            rc = -1;
+        free(idx[i]);
+    }
+    for (i = 0; i < nfks; i++) {
+        snprintf(sql, sizeof(sql), "ALTER TABLE %s DROP CONSTRAINT \"%s\"", table, fks[i]);
+        if (rc == 0 && db_exec(b->db, sql, err) < 0)
+            rc = -1;
+        free(fks[i]);
+    }
+    free(idx);
+    free(fks);
+    return rc;
+}
+
+/* Before the commit: identity sequences past the loader's ids (the next ordinary insert must
+ * not collide), planner statistics for the loaded tables. */
+static int pg_after_load(struct bulk *b, struct ok_err *err)
+{
+    struct buf tables;
+    char sql[256];
+    int64_t ignored;
+    int rc = 0;
+    buf_init(&tables, 0);
+    for (int k = 0; k < T_COUNT; k++) {
+        const struct table_def *def = &table_defs[k];
+        if (b->tables[k].count == 0)
+            continue;
+        buf_printf(&tables, "%s%s", tables.len ? ", " : "", def->name);
+        if (!def->with_id)
+            continue;
+        snprintf(sql, sizeof(sql),
+                 "SELECT setval(pg_get_serial_sequence('%s', 'id'), (SELECT max(id) FROM %s))",
+                 def->name, def->name);
+        if (db_query_i64(b->db, sql, &ignored, err) < 0) {
+            rc = -1;
+            goto out;
+        }
+    }
+    if (tables.len) {
+        snprintf(sql, sizeof(sql), "ANALYZE %s", tables.data);
+        rc = db_exec(b->db, sql, err);
+    }
+out:
+    buf_release(&tables);
+    return rc;
+}
+
 /* Writes the buffered rows of t (after those of its parents, so that foreign keys hold at the
  * end of every statement). */
 static int table_flush(struct bulk *b, enum table_id id, struct ok_err *err)
@@ -329,6 +526,10 @@ static int table_flush(struct bulk *b, enum table_id id, struct ok_err *err)
     int i, k = t->pending;
     if (k == 0)
         return 0;
+    if (is_pg(b)) {
+        table_to_copy(b, t);
+        return t->copy.len >= COPY_SEND_BYTES ? copy_send(b, id, err) : 0;
+    }
     for (i = 0; i < 4 && def->parents[i] != T_COUNT; i++)
         if (b->tables[def->parents[i]].pending && table_flush(b, def->parents[i], err) < 0)
             return -1;
@@ -504,11 +705,13 @@ static int prepare_tables(struct bulk *b, struct ok_err *err)
                 return -1;
             t->next_id = v + 1;
         }
-        if (is_sqlite(b) && !(b->flags & BULK_KEEP_INDEXES)) {
+        if (!(b->flags & BULK_KEEP_INDEXES)) {
             snprintf(sql, sizeof(sql), "SELECT EXISTS (SELECT 1 FROM %s)", t->def->name);
             if (db_query_i64(b->db, sql, &v, err) < 0)
                 return -1;
-            if (!v && drop_indexes(b, t->def->name, err) < 0)
+            if (!v && is_sqlite(b) && drop_indexes(b, t->def->name, err) < 0)
+                return -1;
+            if (!v && is_pg(b) && pg_drop_indexes(b, t->def->name, err) < 0)
                 return -1;
         }
     }
@@ -590,6 +793,9 @@ int bulk_finish(struct bulk **pb, struct ok_err *err)
     for (k = 0; k < T_COUNT; k++)
         if (table_flush(b, (enum table_id)k, err) < 0)
             goto fail;
+    for (k = 0; is_pg(b) && k < T_COUNT; k++)
+        if (copy_send(b, (enum table_id)k, err) < 0)
+            goto fail;
     for (k = 0; k < T_COUNT; k++)
         table_release(&b->tables[k]);
     t1 = seconds_now();
@@ -599,6 +805,8 @@ int bulk_finish(struct bulk **pb, struct ok_err *err)
             goto fail;
         log_debug("bulk: %.2fs %s", seconds_now() - ti, b->dropped[i].sql);
     }
+    if (is_pg(b) && pg_after_load(b, err) < 0)
+        goto fail;
     t2 = seconds_now();
     if (db_commit(b->db, err) < 0)
         goto fail;
