@@ -430,6 +430,12 @@ struct importer {
     struct buf last_date;
     unsigned last_date_flags;
     int32_t last_day, last_secs;
+    /* customers whose referrer comes later in the file: linked at the end */
+    struct deferred_ref {
+        long line;
+        char *code, *referrer;
+    } *refs;
+    size_t nrefs, cap_refs;
     /* progress */
     double started, last_progress;
 };
@@ -822,6 +828,17 @@ static int64_t upsert_customer(struct importer *im, const struct io_row *row, co
         }
         customer_set(customer_member(&nc, customer_fields[i]), v);
     }
+    if (nc.referred_by_code && !ci_find(&im->customers, nc.referred_by_code,
+                                        strlen(nc.referred_by_code))) {
+        /* the referrer may come later in the file: link it at the end */
+        struct deferred_ref *d;
+        im->refs = xgrow(im->refs, &im->cap_refs, im->nrefs + 1, sizeof(*im->refs));
+        d = &im->refs[im->nrefs++];
+        d->line = row->line;
+        d->code = NULL;
+        d->referrer = xstrdup(nc.referred_by_code);
+        customer_set(&nc.referred_by_code, NULL);
+    }
     if (code_in) {
         buf_puts(&code, code_in);
     } else {
@@ -840,6 +857,8 @@ static int64_t upsert_customer(struct importer *im, const struct io_row *row, co
             buf_printf(&code, "IMP%06lld", (long long)next);
         }
     }
+    if (im->nrefs && !im->refs[im->nrefs - 1].code)
+        im->refs[im->nrefs - 1].code = xstrdup(code.data);
     if (store_customer_get(im->db, code.data, &old, &e) < 0) {
         if (e.code != OK_ERR_NOT_FOUND) {
             *err = e;
@@ -1905,6 +1924,51 @@ static int import_order_row(struct importer *im, const struct io_row *row, struc
     return 0;
 }
 
+/* Links the referrers that came after their customers in the file. */
+static int apply_deferred_refs(struct importer *im, struct ok_err *err)
+{
+    int rfield = fidx(im, "referred_by");
+    size_t i;
+    for (i = 0; i < im->nrefs; i++) {
+        struct deferred_ref *d = &im->refs[i];
+        struct customer c;
+        struct ok_err e;
+        memset(&c, 0, sizeof(c));
+        ok_err_clear(&e);
+        if (!d->code)
+            continue; /* the row itself was bad */
+        if (!ci_find(&im->customers, d->referrer, strlen(d->referrer))) {
+            buf_reset(&im->tmp);
+            buf_printf(&im->tmp, "referrer '%s' is not a customer code", d->referrer);
+            im->row_bad = 0;
+            row_problem(im, d->line, rfield, im->tmp.data);
+            im->rep->rejected++;
+            continue;
+        }
+        if (store_customer_get(im->db, d->code, &c, &e) < 0) {
+            if (e.code == OK_ERR_NOT_FOUND)
+                continue; /* not created: its row was reported */
+            *err = e;
+            return -1;
+        }
+        if (!c.referred_by_code || strcmp(c.referred_by_code, d->referrer)) {
+            customer_set(&c.referred_by_code, d->referrer);
+            if (store_customer_update(im->db, im->opt->actor, &c, &e) < 0) {
+                customer_release(&c);
+                if (is_db_error(&e)) {
+                    *err = e;
+                    return -1;
+                }
+                im->row_bad = 0;
+                row_problem(im, d->line, rfield, e.message);
+                continue;
+            }
+        }
+        customer_release(&c);
+    }
+    return 0;
+}
+
 /* ---- the pipeline ---- */
 
 static int read_currency_scale(struct db *db, int *scale, struct ok_err *err)
@@ -2006,6 +2070,7 @@ out:
 static void importer_release(struct importer *im)
 {
     struct ok_err ignored;
+    size_t i;
     if (im->have_map)
         column_map_release(&im->map);
     tabular_free(&im->tab);
@@ -2020,6 +2085,11 @@ static void importer_release(struct importer *im)
     buf_release(&im->last_customer);
     buf_release(&im->last_date);
     free(im->run);
+    for (i = 0; i < im->nrefs; i++) {
+        free(im->refs[i].code);
+        free(im->refs[i].referrer);
+    }
+    free(im->refs);
     ci_release(&im->customers);
     ci_release(&im->products);
     ci_release(&im->users);
@@ -2175,6 +2245,8 @@ int import_file(struct db *db, const char *path, const struct import_options *op
             progress(&im, 0);
     }
     if (r < 0)
+        goto out;
+    if (apply_deferred_refs(&im, err) < 0)
         goto out;
     if (opt->kind == IO_KIND_ORDERS) {
         int64_t ins, upd, same;
