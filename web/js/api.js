@@ -33,9 +33,11 @@ export async function api(method, path, body, opts = {}) {
     } catch (e) {
         throw new ApiError(0, { error: { code: 'network', message: 'network: ' + e.message } });
     }
+    // Read the whole body even when empty (a 204 left unread counts as an aborted request).
+    const text = await r.text().catch(() => '');
     if (r.status === 204) return null;
     let data = null;
-    try { data = await r.json(); } catch { data = null; }
+    try { data = text ? JSON.parse(text) : null; } catch { data = null; }
     if (!r.ok) {
         const err = new ApiError(r.status, data);
         if (r.status === 401 && !opts.noRedirect && unauthorizedHandler) unauthorizedHandler(err);
