@@ -421,6 +421,7 @@ struct importer {
     /* orders */
     struct order_upsert *up;
     struct buf run_code, run_text;
+    uint32_t *run_count; /* line counter of the order being read (valid until the next oc_get) */
     struct pline *run;
     size_t nrun, cap_run;
     int run_bad;
@@ -1676,7 +1677,9 @@ static int flush_run(struct importer *im, struct ok_err *err)
         }
         goto out;
     }
-    count = oc_get(&im->order_counts, im->run_code.data, im->run_code.len, &is_new);
+    count = im->run_count;
+    if (!count)
+        count = oc_get(&im->order_counts, im->run_code.data, im->run_code.len, &is_new);
     for (i = 0; i < im->nrun; i++) {
         struct pline *p = &im->run[i];
         struct bulk_order_line o;
@@ -1822,7 +1825,7 @@ static int import_order_row(struct importer *im, const struct io_row *row, struc
             return -1;
         buf_reset(&im->run_code);
         buf_append(&im->run_code, code, ncode);
-        oc_get(&im->order_counts, code, ncode, &is_new);
+        im->run_count = oc_get(&im->order_counts, code, ncode, &is_new);
         if (is_new)
             im->rep->orders++;
     }
@@ -1838,7 +1841,6 @@ static int import_order_row(struct importer *im, const struct io_row *row, struc
     p = &im->run[im->nrun++];
     memset(p, 0, sizeof(*p));
     p->line = row->line;
-    ok_err_clear(&e);
     p->customer_id = order_customer(im, row, cust, ncust, err);
     if (p->customer_id < 0)
         return -1;
