@@ -151,42 +151,6 @@ void h_customers_get(struct http_req *r)
     customer_release(&c);
 }
 
-/* The version the client edited: If-Match ("N", W/"N" or *) or the body's "version".
- * 1 found (*version set; *any for If-Match: *), 0 none, -1 after replying 400. */
-static int expected_version(struct http_req *r, int64_t *version, int *any)
-{
-    const char *im = http_header(r, "If-Match");
-    *any = 0;
-    if (im) {
-        char *end;
-        long long v;
-        while (*im == ' ')
-            im++;
-        if (!strcmp(im, "*")) {
-            *any = 1;
-            return 1;
-        }
-        if (!strncmp(im, "W/", 2))
-            im += 2;
-        if (*im == '"')
-            im++;
-        errno = 0;
-        v = strtoll(im, &end, 10);
-        if (errno || end == im || (*end != '"' && *end) || v <= 0) {
-            http_error(r, 400, "invalid", "If-Match",
-                       "If-Match must be the ETag of the customer, e.g. \"3\"");
-            return -1;
-        }
-        *version = v;
-        return 1;
-    }
-    if (http_body_has(r, "version")) {
-        *version = http_body_int(r, "version", 0);
-        return 1;
-    }
-    return 0;
-}
-
 static int same(const char *a, const char *b)
 {
     return !strcmp(a ? a : "", b ? b : "");
@@ -201,7 +165,7 @@ void h_customers_update(struct http_req *r)
     char *owner = NULL, *source = NULL, *ref = NULL, *cause = NULL;
     memset(&c, 0, sizeof(c));
     ok_err_clear(&err);
-    has = expected_version(r, &version, &any);
+    has = http_expected_version(r, &version, &any);
     if (has < 0)
         return;
     if (has == 0) {

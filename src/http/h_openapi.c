@@ -18,7 +18,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static json_t *field_schema(const struct http_field *f)
 {
-    static const char *const types[] = {"string", "integer", "boolean", "object", "number"};
+    static const char *const types[] = {"string", "integer", "boolean", "object", "number", "array"};
     json_t *s = json_object();
     if (f->flags & FF_NULLABLE) {
         json_object_set_new(s, "type", json_pack("[s,s]", types[f->type], "null"));

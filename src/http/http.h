@@ -38,7 +38,7 @@ enum http_perm {
     PERM_ADMIN    /* admin only: users and settings */
 };
 
-enum http_ftype { FT_STRING, FT_INT, FT_BOOL, FT_OBJECT, FT_NUMBER };
+enum http_ftype { FT_STRING, FT_INT, FT_BOOL, FT_OBJECT, FT_NUMBER, FT_ARRAY };
 enum { FF_REQUIRED = 1, FF_NULLABLE = 2 };
 
 /* One field of a JSON request body, or one query parameter. */
@@ -94,12 +94,19 @@ struct http_req {
     char etag[48];
     char set_cookie[320];
     char location[256];
+    /* a reply that is not JSON (CSV, SVG, XLSX downloads): its type, and the file name for
+     * Content-Disposition: attachment ("" for none) */
+    const char *content_type;
+    char filename[128];
 };
 
 /* The i-th {x} segment of the path. */
 const char *http_param(const struct http_req *r, int i);
 /* A query parameter (decoded), or NULL. Borrowed for the request. */
 const char *http_query(const struct http_req *r, const char *key);
+/* All values of a repeatable query parameter (?map=a&map=b), at most max, into out (borrowed
+ * for the request). Returns how many there were (may exceed max). */
+size_t http_query_all(const struct http_req *r, const char *key, const char **out, size_t max);
 /* A request header, or NULL. */
 const char *http_header(const struct http_req *r, const char *name);
 
@@ -142,6 +149,19 @@ int http_page_item(struct http_page *p);
 /* Closes the array, writes next_cursor and replies 200. */
 void http_page_end(struct http_page *p);
 void http_page_release(struct http_page *p);
+
+/* Day ("YYYY-MM-DD") or 0 when the body field is absent/null; -1 after replying 400. */
+int http_body_date(struct http_req *r, const char *name, char out[11]);
+/* Parses a positive id; -1 when s is not one. */
+int http_parse_id(const char *s, int64_t *out);
+/* The version the client edited: If-Match ("N", W/"N" or *) or the body's "version".
+ * 1 found (*version set; *any for If-Match: *), 0 none, -1 after replying 400. */
+int http_expected_version(struct http_req *r, int64_t *version, int *any);
+/* Today in the business's time zone, from the shared snapshot's settings. */
+int32_t http_today(struct http_req *r);
+/* Renders CSV text (header line, then rows; RFC 4180 quotes) as {"columns":[...],"rows":[{..}]}
+ * with numbers for cells that are numbers. */
+void http_csv_to_json(const char *csv, size_t len, struct buf *out);
 
 /* Routing, called by the server: finds the route, checks everything, runs the handler. */
 void http_dispatch(struct http_req *r);
@@ -194,7 +214,55 @@ void h_settings_reset(struct http_req *r);
 void h_audit_list(struct http_req *r);
 void h_reports_list(struct http_req *r);
 void h_reports_get(struct http_req *r);
+void h_contracts_list(struct http_req *r);
+void h_contracts_create(struct http_req *r);
+void h_contracts_get(struct http_req *r);
+void h_contracts_update(struct http_req *r);
+void h_contracts_renew(struct http_req *r);
+void h_contracts_end(struct http_req *r);
+void h_referrals_list(struct http_req *r);
+void h_referrals_create(struct http_req *r);
+void h_referrals_get(struct http_req *r);
+void h_referrals_update(struct http_req *r);
+void h_feedback_list(struct http_req *r);
+void h_feedback_create(struct http_req *r);
+void h_feedback_get(struct http_req *r);
+void h_feedback_delete(struct http_req *r);
+void h_tasks_list(struct http_req *r);
+void h_tasks_create(struct http_req *r);
+void h_tasks_get(struct http_req *r);
+void h_tasks_update(struct http_req *r);
+void h_tasks_complete(struct http_req *r);
+void h_tasks_snooze(struct http_req *r);
+void h_tasks_reassign(struct http_req *r);
+void h_tasks_cancel(struct http_req *r);
+void h_segments_list(struct http_req *r);
+void h_segments_create(struct http_req *r);
+void h_segments_check(struct http_req *r);
+void h_segments_get(struct http_req *r);
+void h_segments_update(struct http_req *r);
+void h_segments_delete(struct http_req *r);
+void h_segments_count(struct http_req *r);
+void h_segments_members(struct http_req *r);
+void h_segments_export(struct http_req *r);
+void h_playbooks_list(struct http_req *r);
+void h_playbooks_create(struct http_req *r);
+void h_playbooks_get(struct http_req *r);
+void h_playbooks_update(struct http_req *r);
+void h_playbooks_enroll(struct http_req *r);
+void h_playbooks_exit(struct http_req *r);
+void h_playbooks_enrollments(struct http_req *r);
+void h_automation_run(struct http_req *r);
+void h_automation_stats(struct http_req *r);
+void h_automation_lost_reasons(struct http_req *r);
+void h_clv_fit(struct http_req *r);
+void h_clv_predict(struct http_req *r);
+void h_clv_validate(struct http_req *r);
+void h_imports_create(struct http_req *r);
+void h_exports_get(struct http_req *r);
 void h_openapi(struct http_req *r);
+/* GET/POST /unsubscribe?token=...: outside /api/v1, no login; replies a small HTML page. */
+void h_unsubscribe(struct http_req *r);
 void h_health(struct http_req *r);
 
 #endif

@@ -3,6 +3,8 @@
  * permission, CSRF, query parameters, JSON body), and the reply helpers of http.h.
  */
 #include <errno.h>
+#include <math.h>
+#include <pthread.h>
 #include <microhttpd.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -34,6 +36,33 @@ const char *http_query(const struct http_req *r, const char *key)
 {
     return MHD_lookup_connection_value((struct MHD_Connection *)r->conn, MHD_GET_ARGUMENT_KIND,
                                        key);
+}
+
+struct query_all {
+    const char *key;
+    const char **out;
+    size_t max, n;
+};
+
+static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    struct query_all *q = cls;
+    (void)kind;
+    if (!strcmp(key, q->key)) {
+        if (q->n < q->max)
+            q->out[q->n] = value ? value : "";
+        q->n++;
+    }
+    return MHD_YES;
+}
+
+size_t http_query_all(const struct http_req *r, const char *key, const char **out, size_t max)
+{
+    struct query_all q = {key, out, max, 0};
+    MHD_get_connection_values((struct MHD_Connection *)r->conn, MHD_GET_ARGUMENT_KIND,
+                              collect_query, &q);
+    return q.n;
 }
 
 const char *http_header(const struct http_req *r, const char *name)
@@ -122,6 +151,177 @@ int http_body_bool(const struct http_req *r, const char *name, int def)
 {
     json_t *v = r->json ? json_object_get(r->json, name) : NULL;
     return v && json_is_boolean(v) ? json_is_true(v) : def;
+}
+
+int http_parse_id(const char *s, int64_t *out)
+{
+    char *end;
+    long long v;
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v <= 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int http_body_date(struct http_req *r, const char *name, char out[11])
+{
+    const char *s = http_body_str(r, name);
+    struct ok_err err;
+    int32_t days, secs;
+    out[0] = '\0';
+    if (!s)
+        return 0;
+    ok_err_clear(&err);
+    if (date_parse(s, strlen(s), &days, &secs, &err) < 0) {
+        http_error(r, 400, "invalid", name, "%s: %s", name, err.message);
+        return -1;
+    }
+    date_format_iso(days, out);
+    return 1;
+}
+
+int http_expected_version(struct http_req *r, int64_t *version, int *any)
+{
+    const char *im = http_header(r, "If-Match");
+    *any = 0;
+    if (im) {
+        char *end;
+        long long v;
+        while (*im == ' ')
+            im++;
+        if (!strcmp(im, "*")) {
+            *any = 1;
+            return 1;
+        }
+        if (!strncmp(im, "W/", 2))
+            im += 2;
+        if (*im == '"')
+            im++;
+        errno = 0;
+        v = strtoll(im, &end, 10);
+        if (errno || end == im || (*end != '"' && *end) || v <= 0) {
+            http_error(r, 400, "invalid", "If-Match",
+                       "If-Match must be the ETag of the record, e.g. \"3\"");
+            return -1;
+        }
+        *version = v;
+        return 1;
+    }
+    if (http_body_has(r, "version")) {
+        *version = http_body_int(r, "version", 0);
+        return 1;
+    }
+    return 0;
+}
+
+int32_t http_today(struct http_req *r)
+{
+    char tz[64];
+    pthread_rwlock_rdlock(&r->srv->snap.lock);
+    snprintf(tz, sizeof(tz), "%s", r->srv->snap.snap.time_zone);
+    pthread_rwlock_unlock(&r->srv->snap.lock);
+    return date_today(tz[0] ? tz : NULL);
+}
+
+/* One CSV cell as JSON: a number when the whole cell is one, else a string; empty is null. */
+static void csv_cell_json(const char *s, size_t n, struct buf *out)
+{
+    char tmp[64], *end;
+    if (n == 0) {
+        buf_puts(out, "null");
+        return;
+    }
+    if (n < sizeof(tmp) && (s[0] == '-' || (s[0] >= '0' && s[0] <= '9'))) {
+        double d;
+        memcpy(tmp, s, n);
+        tmp[n] = '\0';
+        errno = 0;
+        d = strtod(tmp, &end);
+        if (!errno && !*end && isfinite(d) && !(n > 1 && s[0] == '0' && s[1] != '.')) {
+            buf_append(out, s, n);
+            return;
+        }
+    }
+    json_out_string(out, s, n);
+}
+
+/* Reads one CSV field at *p (RFC 4180); the unquoted text goes to cell. Returns the character
+ * that ended it: ',', '\n' or 0 at the end. */
+static int csv_field(const char **p, const char *end, struct buf *cell)
+{
+    const char *s = *p;
+    buf_reset(cell);
+    if (s < end && *s == '"') {
+        s++;
+        while (s < end) {
+            if (*s == '"' && s + 1 < end && s[1] == '"') {
+                buf_putc(cell, '"');
+                s += 2;
+            } else if (*s == '"') {
+                s++;
+                break;
+            } else {
+                buf_putc(cell, *s++);
+            }
+        }
+    }
+    while (s < end && *s != ',' && *s != '\n') {
+        if (*s != '\r')
+            buf_putc(cell, *s);
+        s++;
+    }
+    *p = s < end ? s + 1 : end;
+    return s < end ? *s : 0;
+}
+
+void http_csv_to_json(const char *csv, size_t len, struct buf *out)
+{
+    const char *p = csv, *end = csv + len;
+    struct buf cell;
+    char **cols = NULL;
+    size_t ncols = 0, alloc = 0, i;
+    int c, nrows = 0;
+    buf_init(&cell, 0);
+    buf_puts(out, "{\"columns\":[");
+    do {
+        c = csv_field(&p, end, &cell);
+        cols = xgrow(cols, &alloc, ncols + 1, sizeof(*cols));
+        cols[ncols] = xstrndup(cell.data ? cell.data : "", cell.len);
+        if (ncols)
+            buf_putc(out, ',');
+        json_out_string(out, cols[ncols], (size_t)-1);
+        ncols++;
+    } while (c == ',');
+    buf_puts(out, "],\"rows\":[");
+    while (p < end) {
+        i = 0;
+        if (*p == '\n' || (*p == '\r' && p + 1 < end && p[1] == '\n')) {
+            p += *p == '\r' ? 2 : 1;
+            continue;
+        }
+        buf_puts(out, nrows++ ? ",{" : "{");
+        do {
+            c = csv_field(&p, end, &cell);
+            if (i < ncols) {
+                if (i)
+                    buf_putc(out, ',');
+                json_out_string(out, cols[i], (size_t)-1);
+                buf_putc(out, ':');
+                csv_cell_json(cell.data ? cell.data : "", cell.len, out);
+            }
+            i++;
+        } while (c == ',');
+        buf_putc(out, '}');
+    }
+    buf_puts(out, "]}");
+    for (i = 0; i < ncols; i++)
+        free(cols[i]);
+    free(cols);
+    buf_release(&cell);
 }
 
 static int parse_i64(const char *s, int64_t *out)
@@ -385,6 +585,8 @@ static const char *ftype_name(enum http_ftype t)
         return "an object";
     case FT_NUMBER:
         return "a number";
+    case FT_ARRAY:
+        return "an array";
     }
     return "?";
 }
@@ -402,6 +604,8 @@ static int type_ok(enum http_ftype t, json_t *v)
         return json_is_object(v);
     case FT_NUMBER:
         return json_is_number(v);
+    case FT_ARRAY:
+        return json_is_array(v);
     }
     return 0;
 }

@@ -61,11 +61,111 @@ static const struct http_field q_audit[] = {{"entity", FT_STRING, 0, "customer, 
                                             {"until", FT_STRING, 0, "before (date/time)"},
                                             PAGE,
                                             END};
-static const struct http_field q_report[] = {
+
+static const struct http_field q_report_plan[] = {
     {"as_of", FT_STRING, 0, "compute as of this day (default: today in the business's zone)"},
     {"from", FT_STRING, 0, "first day of the period (reports over a range)"},
     {"to", FT_STRING, 0, "last day of the period"},
     {"state", FT_STRING, 0, "inventory state filter (active, sleeping, dead, ...)"},
+    {"revenue", FT_NUMBER, 0, "plan: revenue goal (major units)"},
+    {"leads", FT_NUMBER, 0, "plan: leads"},
+    {"conversion", FT_NUMBER, 0, "plan: conversion rate (0-1)"},
+    {"unit_price", FT_NUMBER, 0, "plan: average order value (major units)"},
+    {"scenario", FT_STRING, 0,
+     "plan: a further scenario NAME:key=value,... (repeatable, up to 8)"},
+    {"leads_per_year", FT_NUMBER, 0, "lost-pool: leads per year"},
+    {"won_per_year", FT_NUMBER, 0, "lost-pool: deals won per year"},
+    {"years", FT_NUMBER, 0, "lost-pool: years"},
+    {"cost", FT_NUMBER, 0, "payback: cost of the retention effort (major units)"},
+    {"saved_per_day", FT_NUMBER, 0, "payback: customers kept per day"},
+    {"days", FT_NUMBER, 0, "payback: days"},
+    END};
+static const struct http_field q_contracts[] = {
+    {"customer", FT_STRING, 0, "customer code"},
+    {"ending_from", FT_STRING, 0, "ending on or after (any date form)"},
+    {"ending_to", FT_STRING, 0, "ending on or before"},
+    {"open_only", FT_BOOL, 0, "true: neither renewed nor ended"},
+    PAGE,
+    END};
+static const struct http_field q_referrals[] = {
+    {"referrer", FT_STRING, 0, "code of the referring customer"},
+    {"referred", FT_STRING, 0, "code of the referred customer"},
+    {"from", FT_STRING, 0, "referred on or after"},
+    {"to", FT_STRING, 0, "referred on or before"},
+    PAGE,
+    END};
+static const struct http_field q_feedback[] = {
+    {"customer", FT_STRING, 0, "customer code"},
+    {"kind", FT_STRING, 0, "need, complaint, idea, testimonial, satisfaction"},
+    {"from", FT_STRING, 0, "received on or after"},
+    {"to", FT_STRING, 0, "received on or before"},
+    PAGE,
+    END};
+static const struct http_field q_tasks[] = {
+    {"view", FT_STRING, 0,
+     "today, overdue, actionable (today and overdue), upcoming or all (default)"},
+    {"assignee", FT_STRING, 0, "login; 'me' for the caller; '-' for the team queue"},
+    {"queue", FT_STRING, 0, "team queue name"},
+    {"status", FT_STRING, 0, "open, done or cancelled"},
+    {"customer", FT_STRING, 0, "customer code"},
+    {"due_from", FT_STRING, 0, "due on or after"},
+    {"due_to", FT_STRING, 0, "due on or before"},
+    {"as_of", FT_STRING, 0, "the day 'today' means (default: today in the business's zone)"},
+    PAGE,
+    END};
+static const struct http_field q_segments[] = {
+    {"search", FT_STRING, 0, "part of the name"}, PAGE, END};
+static const struct http_field q_as_of[] = {
+    {"as_of", FT_STRING, 0, "evaluate as of this day (default today)"}, END};
+static const struct http_field q_members[] = {
+    {"as_of", FT_STRING, 0, "evaluate as of this day (default today)"}, PAGE, END};
+static const struct http_field q_playbooks[] = {
+    {"trigger", FT_STRING, 0, "trigger kind"},
+    {"active_only", FT_BOOL, 0, "true: only active playbooks"},
+    PAGE,
+    END};
+static const struct http_field q_enrollments[] = {
+    {"customer", FT_STRING, 0, "customer code"},
+    {"status", FT_STRING, 0, "active, completed or exited"},
+    PAGE,
+    END};
+static const struct http_field q_stats[] = {
+    {"days", FT_INT, 0, "conversion window after a contact, days (default 90)"}, END};
+static const struct http_field q_clv_predict[] = {
+    {"horizon", FT_INT, 0, "days ahead (default 365)"},
+    {"discount", FT_STRING, 0, "annual discount rate, 0.1 or 10% (default 0)"},
+    {"as_of", FT_STRING, 0, "predict from this day (default today)"},
+    {"model", FT_STRING, 0, "counting model: bgnbd (default), pnbd or mbgnbd"},
+    {"customer", FT_STRING, 0, "only this customer"},
+    PAGE,
+    END};
+static const struct http_field q_clv_validate[] = {
+    {"calibration_end", FT_STRING, FF_REQUIRED, "last day of the calibration period"},
+    {"holdout_end", FT_STRING, 0, "last day of the holdout (default: the last order)"},
+    {"model", FT_STRING, 0, "bgnbd (default), pnbd or mbgnbd"},
+    {"unit", FT_STRING, 0, "day or week (default)"},
+    {"format", FT_STRING, 0, "json (default) or svg (the plot)"},
+    END};
+static const struct http_field q_import[] = {
+    {"kind", FT_STRING, FF_REQUIRED,
+     "customers, orders, deals, contracts, referrals, activities, feedback or products"},
+    {"format", FT_STRING, 0, "auto (default), csv, tsv or xlsx"},
+    {"encoding", FT_STRING, 0, "auto (default), utf-8 or cp932"},
+    {"sheet", FT_STRING, 0, "xlsx: sheet name (default the first)"},
+    {"dry_run", FT_BOOL, 0, "true: do everything, then roll back (exact counts, preview)"},
+    {"on_error", FT_STRING, 0, "stop (default: any bad row, nothing written) or skip"},
+    {"create_customers", FT_BOOL, 0, "orders: unknown customer codes become customers"},
+    {"cancel_prefix", FT_STRING, 0, "orders: codes starting with it are cancellations"},
+    {"date_format", FT_STRING, 0, "e.g. %m/%d/%Y (default: every date form)"},
+    {"map", FT_STRING, 0, "FIELD=COLUMN (repeatable)"},
+    {"filename", FT_STRING, 0, "name of the file sent as a raw body (its extension is a hint)"},
+    END};
+static const struct http_field q_export[] = {
+    {"format", FT_STRING, 0, "csv (default) or xlsx"},
+    {"encoding", FT_STRING, 0, "CSV: utf-8 (default), utf-8-bom (Excel) or cp932"},
+    {"columns", FT_STRING, 0, "comma-separated subset and order of columns"},
+    {"with_metrics", FT_BOOL, 0, "customers: add the analytics metrics"},
+    {"as_of", FT_STRING, 0, "metrics as of this day (default today)"},
     END};
 
 static const struct http_field b_login[] = {SR("login", "user login"),
@@ -156,6 +256,105 @@ static const struct http_field b_user_edit[] = {
     S("role", "admin, manager, staff or readonly"),
     S("password", "new password; null removes it (ends all sessions)"),
     {"disabled", FT_BOOL, 0, "true disables the user (ends all sessions)"}, END};
+static const struct http_field b_contract[] = {
+    S("code", "optional business id"),
+    SR("customer_code", "customer code"),
+    S("product", "product sku"),
+    SR("start_on", "first day"),
+    SR("end_on", "last day"),
+    I("amount", "amount per term in minor units"),
+    I("renewed_from", "id of the contract this one renews"),
+    END};
+static const struct http_field b_contract_edit[] = {
+    S("code", "business id"), S("product", "product sku"), S("start_on", "first day"),
+    S("end_on", "last day"), I("amount", "amount per term in minor units"),
+    S("end_note", "note on why it ended"), END};
+static const struct http_field b_contract_renew[] = {
+    S("code", "business id of the renewal"),
+    S("start_on", "first day (default: the day after the old end)"),
+    SR("end_on", "last day of the new term"),
+    I("amount", "amount per term (default: the old one)"),
+    S("product", "product sku (default: the old one)"),
+    END};
+static const struct http_field b_contract_end[] = {
+    SR("reason", "causes code or label: why it was not renewed"), S("note", "note"),
+    S("end_on", "earlier end day when terminated early"), END};
+static const struct http_field b_referral[] = {
+    S("code", "optional business id"),
+    SR("referrer_code", "code of the customer who referred"),
+    S("referred_code", "code of the customer referred"),
+    S("prospect_name", "name of the person referred, until they are a customer"),
+    SR("referred_on", "day of the referral"),
+    S("trigger", "triggers list code: what prompted it"),
+    I("deal_id", "the deal that resulted"),
+    END};
+static const struct http_field b_referral_edit[] = {
+    S("code", "business id"), S("referred_code", "code of the customer referred"),
+    S("prospect_name", "name of the person referred"), S("referred_on", "day of the referral"),
+    S("trigger", "triggers list code"), I("deal_id", "the deal that resulted"), END};
+static const struct http_field b_feedback[] = {
+    S("code", "optional business id"),
+    SR("customer_code", "customer code"),
+    SR("kind", "need, complaint, idea, testimonial or satisfaction"),
+    I("score", "0-10 (satisfaction)"),
+    S("text", "what the customer said"),
+    S("received_on", "day received (default today)"),
+    END};
+#define TASK_FIELDS                                                                                \
+    S("customer_code", "customer code"), S("assignee", "login; null: the team queue"),            \
+        S("queue", "team queue (default team)"), S("body", "details"),                             \
+        S("channel", "phone, email, visit, letter, line, sms, other"),                             \
+        I("deal_id", "deal it belongs to")
+static const struct http_field b_task[] = {
+    SR("title", "what to do"), S("due_on", "due day (default today)"), TASK_FIELDS, END};
+static const struct http_field b_task_edit[] = {
+    S("title", "what to do"), S("due_on", "due day"), S("snoozed_until", "hidden until"),
+    TASK_FIELDS, {"version", FT_INT, 0, "the version edited (instead of If-Match)"}, END};
+static const struct http_field b_task_done[] = {
+    SR("outcome", "reached, no_answer, interested, not_interested, won_back, ... "
+                  "(won_back and not_interested end the playbook enrollment)"),
+    S("on", "local date-time of the contact (default now)"),
+    {"version", FT_INT, 0, "the version seen (409 when changed meanwhile)"},
+    END};
+static const struct http_field b_task_snooze[] = {
+    S("until", "day to show it again; null un-snoozes"),
+    {"version", FT_INT, 0, "the version seen (409 when changed meanwhile)"}, END};
+static const struct http_field b_task_reassign[] = {
+    S("assignee", "login; null: to the team queue"), S("queue", "move to this queue"),
+    {"version", FT_INT, 0, "the version seen (409 when changed meanwhile)"}, END};
+static const struct http_field b_task_cancel[] = {
+    S("outcome", "why"),
+    {"version", FT_INT, 0, "the version seen (409 when changed meanwhile)"}, END};
+static const struct http_field b_segment[] = {
+    SR("name", "unique name"), SR("filter", "filter (docs/automation.md), e.g. state = sleeping"),
+    S("description", "what it is for"), END};
+static const struct http_field b_segment_edit[] = {
+    S("name", "new name"), S("filter", "filter"), S("description", "what it is for"), END};
+static const struct http_field b_segment_check[] = {SR("filter", "filter to check"), END};
+#define PLAYBOOK_FIELDS                                                                            \
+    S("description", "what it is for"),                                                            \
+        S("trigger_arg", "deal_lost: reason; contract_ending: days; entered_segment: segment"),  \
+        S("exit_rule", "bought_again (default), deal_won, left_segment or none"),                 \
+        {"active", FT_BOOL, 0, "false: no new enrollments"},                                        \
+        {"steps", FT_ARRAY, 0,                                                                     \
+         "[{offset_days, channel, subject, body, assignee_rule}]: replaces all steps"}
+static const struct http_field b_playbook[] = {
+    SR("name", "unique name"),
+    SR("trigger", "first_purchase, deal_lost, became_sleeping, became_dead, contract_ending, "
+                  "entered_segment, need_met or manual"),
+    PLAYBOOK_FIELDS, END};
+static const struct http_field b_playbook_edit[] = {
+    S("name", "new name"), S("trigger", "trigger kind"), PLAYBOOK_FIELDS, END};
+static const struct http_field b_enroll[] = {
+    SR("customer_code", "customer code"), S("on", "trigger day (default today)"), END};
+static const struct http_field b_exit[] = {
+    SR("customer_code", "customer code"), S("reason", "why (default manual)"), END};
+static const struct http_field b_automation_run[] = {
+    S("as_of", "run as of this day (default today)"),
+    {"no_send", FT_BOOL, 0, "queue e-mail without sending it"}, END};
+static const struct http_field b_clv_fit[] = {
+    SR("model", "bgnbd, pnbd, mbgnbd or gamma-gamma"), S("unit", "day or week (default)"),
+    S("calibration_end", "fit on orders up to this day (default today)"), END};
 static const struct http_field b_setting[] = {SR("value", "the new value, as text"), END};
 
 #define API "/api/v1"
@@ -253,11 +452,118 @@ const struct http_route http_routes[] = {
     {"GET", API "/audit", PERM_MANAGER, h_audit_list, "audit",
      "who changed what, newest first, with before and after", q_audit, NULL, 200},
 
+    {"GET", API "/contracts", PERM_READ, h_contracts_list, "contracts",
+     "contracts in end-date order", q_contracts, NULL, 200},
+    {"POST", API "/contracts", PERM_STAFF, h_contracts_create, "contracts", "add a contract",
+     NULL, b_contract, 201},
+    {"GET", API "/contracts/{id}", PERM_READ, h_contracts_get, "contracts",
+     "one contract (by id or code)", NULL, NULL, 200},
+    {"PATCH", API "/contracts/{id}", PERM_STAFF, h_contracts_update, "contracts",
+     "edit a contract", NULL, b_contract_edit, 200},
+    {"POST", API "/contracts/{id}/renew", PERM_STAFF, h_contracts_renew, "contracts",
+     "renew: a new contract for the next term", NULL, b_contract_renew, 201},
+    {"POST", API "/contracts/{id}/end", PERM_STAFF, h_contracts_end, "contracts",
+     "record that it ends without renewal, with a reason", NULL, b_contract_end, 200},
+
+    {"GET", API "/referrals", PERM_READ, h_referrals_list, "referrals", "referrals by day",
+     q_referrals, NULL, 200},
+    {"POST", API "/referrals", PERM_STAFF, h_referrals_create, "referrals", "record a referral",
+     NULL, b_referral, 201},
+    {"GET", API "/referrals/{id}", PERM_READ, h_referrals_get, "referrals",
+     "one referral (by id or code)", NULL, NULL, 200},
+    {"PATCH", API "/referrals/{id}", PERM_STAFF, h_referrals_update, "referrals",
+     "edit a referral (the prospect became a customer, the deal is known)", NULL,
+     b_referral_edit, 200},
+
+    {"GET", API "/feedback", PERM_READ, h_feedback_list, "feedback",
+     "what customers said, newest first", q_feedback, NULL, 200},
+    {"POST", API "/feedback", PERM_STAFF, h_feedback_create, "feedback", "record feedback",
+     NULL, b_feedback, 201},
+    {"GET", API "/feedback/{id}", PERM_READ, h_feedback_get, "feedback", "one feedback entry",
+     NULL, NULL, 200},
+    {"DELETE", API "/feedback/{id}", PERM_STAFF, h_feedback_delete, "feedback",
+     "delete feedback recorded by mistake", NULL, NULL, 204},
+
+    {"GET", API "/tasks", PERM_READ, h_tasks_list, "tasks",
+     "tasks in due order: per user or queue, today's, overdue, upcoming", q_tasks, NULL, 200},
+    {"POST", API "/tasks", PERM_STAFF, h_tasks_create, "tasks", "add a task", NULL, b_task, 201},
+    {"GET", API "/tasks/{id}", PERM_READ, h_tasks_get, "tasks", "one task (ETag: its version)",
+     NULL, NULL, 200},
+    {"PATCH", API "/tasks/{id}", PERM_STAFF, h_tasks_update, "tasks",
+     "edit a task (If-Match or version required)", NULL, b_task_edit, 200},
+    {"POST", API "/tasks/{id}/complete", PERM_STAFF, h_tasks_complete, "tasks",
+     "complete with an outcome: records an activity, advances or exits the playbook", NULL,
+     b_task_done, 200},
+    {"POST", API "/tasks/{id}/snooze", PERM_STAFF, h_tasks_snooze, "tasks",
+     "hide until a day", NULL, b_task_snooze, 200},
+    {"POST", API "/tasks/{id}/reassign", PERM_STAFF, h_tasks_reassign, "tasks",
+     "give to a user or the team queue", NULL, b_task_reassign, 200},
+    {"POST", API "/tasks/{id}/cancel", PERM_STAFF, h_tasks_cancel, "tasks", "cancel a task",
+     NULL, b_task_cancel, 200},
+
+    {"GET", API "/segments", PERM_READ, h_segments_list, "segments", "saved segments by name",
+     q_segments, NULL, 200},
+    {"POST", API "/segments", PERM_MANAGER, h_segments_create, "segments",
+     "save a segment (the filter is checked)", NULL, b_segment, 201},
+    {"POST", API "/segments/check", PERM_READ, h_segments_check, "segments",
+     "check a filter: its canonical form, or where it is wrong", NULL, b_segment_check, 200},
+    {"GET", API "/segments/{name}", PERM_READ, h_segments_get, "segments", "one segment", NULL,
+     NULL, 200},
+    {"PATCH", API "/segments/{name}", PERM_MANAGER, h_segments_update, "segments",
+     "rename or change a segment", NULL, b_segment_edit, 200},
+    {"DELETE", API "/segments/{name}", PERM_MANAGER, h_segments_delete, "segments",
+     "delete a segment", NULL, NULL, 204},
+    {"GET", API "/segments/{name}/count", PERM_READ, h_segments_count, "segments",
+     "live member count and its history", q_as_of, NULL, 200},
+    {"GET", API "/segments/{name}/members", PERM_READ, h_segments_members, "segments",
+     "members with their state and metrics", q_members, NULL, 200},
+    {"GET", API "/segments/{name}/export", PERM_MANAGER, h_segments_export, "segments",
+     "members as a CSV download", q_as_of, NULL, 200},
+
+    {"GET", API "/playbooks", PERM_READ, h_playbooks_list, "playbooks",
+     "playbooks with their steps", q_playbooks, NULL, 200},
+    {"POST", API "/playbooks", PERM_MANAGER, h_playbooks_create, "playbooks",
+     "add a playbook (trigger, steps and templates are checked)", NULL, b_playbook, 201},
+    {"GET", API "/playbooks/{name}", PERM_READ, h_playbooks_get, "playbooks", "one playbook",
+     NULL, NULL, 200},
+    {"PATCH", API "/playbooks/{name}", PERM_MANAGER, h_playbooks_update, "playbooks",
+     "edit a playbook; steps replace all steps", NULL, b_playbook_edit, 200},
+    {"POST", API "/playbooks/{name}/enroll", PERM_STAFF, h_playbooks_enroll, "playbooks",
+     "enroll a customer by hand (200 when already enrolled)", NULL, b_enroll, 201},
+    {"POST", API "/playbooks/{name}/exit", PERM_STAFF, h_playbooks_exit, "playbooks",
+     "end a customer's active enrollments in the playbook", NULL, b_exit, 200},
+    {"GET", API "/playbooks/{name}/enrollments", PERM_READ, h_playbooks_enrollments,
+     "playbooks", "who is enrolled, at which step", q_enrollments, NULL, 200},
+
+    {"POST", API "/automation/run", PERM_MANAGER, h_automation_run, "automation",
+     "run one automation pass now (the server runs one every minute)", NULL, b_automation_run,
+     200},
+    {"GET", API "/automation/stats", PERM_READ, h_automation_stats, "automation",
+     "per playbook and step: enrolled, contacted, responded, converted, revenue won back",
+     q_stats, NULL, 200},
+    {"GET", API "/automation/lost-reasons", PERM_READ, h_automation_lost_reasons,
+     "automation", "per lost reason: reactivation rate and days to reactivation", NULL, NULL,
+     200},
+
+    {"POST", API "/clv/fit", PERM_MANAGER, h_clv_fit, "clv",
+     "fit a value model on the orders and store it", NULL, b_clv_fit, 201},
+    {"GET", API "/clv/predict", PERM_READ, h_clv_predict, "clv",
+     "per customer: p_alive, expected purchases, spend and CLV (customer id order)",
+     q_clv_predict, NULL, 200},
+    {"GET", API "/clv/validate", PERM_READ, h_clv_validate, "clv",
+     "calibration/holdout check of a model (JSON, or ?format=svg)", q_clv_validate, NULL, 200},
+
+    {"POST", API "/imports", PERM_MANAGER, h_imports_create, "imports",
+     "import a CSV/TSV/xlsx file (raw body or multipart); dry_run=true previews", q_import, NULL,
+     201},
+    {"GET", API "/exports/{kind}", PERM_MANAGER, h_exports_get, "exports",
+     "download records as CSV or xlsx", q_export, NULL, 200},
+
     {"GET", API "/reports", PERM_READ, h_reports_list, "reports", "the available reports", NULL,
      NULL, 200},
     {"GET", API "/reports/{name}", PERM_READ, h_reports_get, "reports",
-     "one report as a table (same columns as `okaeri report NAME --format json`)", q_report,
-     NULL, 200},
+     "one report as a table (same columns as `okaeri report NAME --format json`)",
+     q_report_plan, NULL, 200},
 };
 
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "automation/automate.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "http/assets.h"
@@ -31,7 +32,17 @@ struct server {
     struct db **dbs;
     size_t ndbs, dbs_alloc;
     atomic_int inflight;
+    /* the automation thread (automate_run every interval seconds) */
+    pthread_t auto_thread;
+    int auto_started;
+    int auto_interval;
+    pthread_mutex_t auto_mu;
+    pthread_cond_t auto_cv;
+    int auto_stop;
 };
+
+/* Imports upload whole files: their bodies may be this large. */
+#define IMPORT_MAX_BODY ((size_t)256 << 20)
 
 /* Each worker thread's own connection. */
 static _Thread_local struct db *worker_db;
@@ -41,6 +52,7 @@ struct conn_ctx {
     struct buf body;
     int too_large;
     int responded;
+    size_t max_body;
     struct timespec start;
 };
 
@@ -99,7 +111,16 @@ static enum MHD_Result respond(struct server *s, struct conn_ctx *c)
     }
     if (len)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                "application/json; charset=utf-8");
+                                r->content_type ? r->content_type
+                                                : "application/json; charset=utf-8");
+    if (r->filename[0]) {
+        char disp[200];
+        snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", r->filename);
+        MHD_add_response_header(resp, "Content-Disposition", disp);
+    }
+    if (r->content_type && !strncmp(r->content_type, "text/html", 9))
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
@@ -143,7 +164,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = c;
         atomic_fetch_add(&s->inflight, 1);
         clock_gettime(CLOCK_MONOTONIC, &c->start);
-        buf_init(&c->body, s->max_body);
+        c->max_body = s->max_body;
+        if (!strncmp(url, "/api/v1/imports", 15) && c->max_body < IMPORT_MAX_BODY)
+            c->max_body = IMPORT_MAX_BODY;
+        buf_init(&c->body, c->max_body);
         buf_init(&c->req.out, 0);
         c->req.srv = &s->st;
         c->req.conn = conn;
@@ -157,10 +181,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             unsigned long long n;
             errno = 0;
             n = strtoull(cl, &end, 10);
-            if (errno || *end || n > s->max_body) {
+            if (errno || *end || n > c->max_body) {
                 /* answer before reading the body; MHD closes the connection afterwards */
                 http_error(&c->req, 413, "too_large", NULL,
-                           "the request body is larger than %zu bytes", s->max_body);
+                           "the request body is larger than %zu bytes", c->max_body);
                 return respond(s, c);
             }
         }
@@ -172,7 +196,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*upload_data_size) {
         if (!c->too_large) {
-            if (c->body.len + *upload_data_size > s->max_body)
+            if (c->body.len + *upload_data_size > c->max_body)
                 c->too_large = 1;
             else
                 buf_append(&c->body, upload_data, *upload_data_size);
@@ -182,7 +206,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (c->too_large) {
         http_error(&c->req, 413, "too_large", NULL, "the request body is larger than %zu bytes",
-                   s->max_body);
+                   c->max_body);
+        return respond(s, c);
+    }
+    if (!strcmp(url, "/unsubscribe")) {
+        /* the link in every e-mail: no login, the token is the authority */
+        ok_err_clear(&err);
+        c->req.db = db_for_thread(s, &err);
+        if (!c->req.db) {
+            log_error("cannot open the database: %s", err.message);
+            http_error(&c->req, 503, "unavailable", NULL, "the database is not available");
+            return respond(s, c);
+        }
+        h_unsubscribe(&c->req);
         return respond(s, c);
     }
     if (strncmp(url, "/api/", 5) != 0) {
@@ -228,6 +264,95 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     free(c);
     *con_cls = NULL;
     atomic_fetch_sub(&s->inflight, 1);
+}
+
+/* ---- automation: one pass at start, then every auto_interval seconds ---- */
+
+static void automation_pass(struct server *s, struct db *db)
+{
+    struct automate_options o;
+    struct automate_result res;
+    struct ok_err err;
+    memset(&o, 0, sizeof(o));
+    memset(&res, 0, sizeof(res));
+    ok_err_clear(&err);
+    o.as_of = INT32_MIN;
+    if (automate_run(db, &o, &res, &err) < 0) {
+        log_error("automation: %s", err.message);
+        return;
+    }
+    if (res.enrolled || res.exited || res.tasks || res.emails_queued || res.emails_sent ||
+        res.emails_failed || res.recovered) {
+        log_info("automation: %lld enrolled, %lld exited, %lld tasks, %lld e-mails sent, %lld "
+                 "failed",
+                 (long long)res.enrolled, (long long)res.exited, (long long)res.tasks,
+                 (long long)res.emails_sent, (long long)res.emails_failed);
+        /* consent, enrollments and contacts changed: reports reload before they next run */
+        snap_holder_changed(&s->st.snap, NULL, NULL);
+    }
+    if (res.mail_error[0])
+        log_error("automation: e-mail: %s", res.mail_error);
+}
+
+static void *automation_main(void *arg)
+{
+    struct server *s = arg;
+    struct ok_err err;
+    struct db *db;
+    ok_err_clear(&err);
+    db = db_open(s->cfg->db_target, 0, &err);
+    if (!db) {
+        log_error("automation: cannot open the database: %s", err.message);
+        return NULL;
+    }
+    pthread_mutex_lock(&s->auto_mu);
+    while (!s->auto_stop) {
+        struct timespec until;
+        pthread_mutex_unlock(&s->auto_mu);
+        automation_pass(s, db);
+        pthread_mutex_lock(&s->auto_mu);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += s->auto_interval;
+        while (!s->auto_stop &&
+               pthread_cond_timedwait(&s->auto_cv, &s->auto_mu, &until) != ETIMEDOUT)
+            ;
+    }
+    pthread_mutex_unlock(&s->auto_mu);
+    db_close(&db);
+    return NULL;
+}
+
+/* OKAERI_AUTOMATE_INTERVAL: seconds between passes (default 60); "off" or 0 runs none. */
+static int automation_interval(const struct http_config *cfg)
+{
+    const char *e = getenv("OKAERI_AUTOMATE_INTERVAL");
+    char *end;
+    long v;
+    if (cfg->automate_interval)
+        return cfg->automate_interval > 0 ? cfg->automate_interval : 0;
+    if (!e || !*e)
+        return 60;
+    if (!strcmp(e, "off"))
+        return 0;
+    errno = 0;
+    v = strtol(e, &end, 10);
+    if (errno || *end || v < 0 || v > 86400) {
+        log_error("OKAERI_AUTOMATE_INTERVAL must be seconds (1-86400) or off; using 60");
+        return 60;
+    }
+    return (int)v;
+}
+
+static void automation_stop(struct server *s)
+{
+    if (!s->auto_started)
+        return;
+    pthread_mutex_lock(&s->auto_mu);
+    s->auto_stop = 1;
+    pthread_cond_signal(&s->auto_cv);
+    pthread_mutex_unlock(&s->auto_mu);
+    pthread_join(s->auto_thread, NULL);
+    s->auto_started = 0;
 }
 
 static int parse_listen(const char *listen, struct sockaddr_storage *ss, struct ok_err *err)
@@ -284,6 +409,8 @@ int http_serve(const struct http_config *cfg, struct ok_err *err)
     s.max_body = cfg->max_body ? cfg->max_body : (size_t)1 << 20;
     s.st.cookie_secure = cfg->cookie_secure;
     pthread_mutex_init(&s.mu, NULL);
+    pthread_mutex_init(&s.auto_mu, NULL);
+    pthread_cond_init(&s.auto_cv, NULL);
     atomic_init(&s.inflight, 0);
     if (threads <= 0)
         threads = ncpu > 2 ? (int)ncpu : 2;
@@ -331,10 +458,18 @@ int http_serve(const struct http_config *cfg, struct ok_err *err)
                 info ? (unsigned)info->port : 0u, threads);
         fflush(cfg->announce ? cfg->announce : stdout);
     }
+    s.auto_interval = automation_interval(cfg);
+    if (s.auto_interval > 0) {
+        if (pthread_create(&s.auto_thread, NULL, automation_main, &s) == 0)
+            s.auto_started = 1;
+        else
+            log_error("automation: cannot start its thread");
+    }
     while (sigwait(&sigs, &sig) != 0)
         ;
     log_info("signal %d: stopping; waiting for requests in flight", sig);
     lsock = MHD_quiesce_daemon(d);
+    automation_stop(&s);
     for (i = 0; i < 100 && atomic_load(&s.inflight) > 0; i++) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
@@ -349,6 +484,8 @@ out:
     free(s.dbs);
     snap_holder_release(&s.st.snap);
     pthread_mutex_destroy(&s.mu);
+    pthread_mutex_destroy(&s.auto_mu);
+    pthread_cond_destroy(&s.auto_cv);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc == 0)
         log_info("stopped");

@@ -8,6 +8,10 @@
  * header size (MHD answers 431), number of connections and idle time per connection (slow
  * clients are dropped). SIGTERM/SIGINT stop accepting, let in-flight requests finish, then
  * close the database connections.
+ *
+ * Automation (automate.h) runs in its own thread with its own database connection: one pass at
+ * start, then one every minute; a pass that changed something marks the reports snapshot
+ * stale. GET /unsubscribe?token=... (the link in every e-mail) needs no login.
  */
 #ifndef OK_HTTP_SERVER_H
 #define OK_HTTP_SERVER_H
@@ -26,6 +30,8 @@ struct http_config {
     int timeout;           /* seconds a connection may stay idle (0: 30) */
     int cookie_secure;     /* mark cookies Secure (when served behind TLS) */
     FILE *announce;        /* where "listening on ..." is printed (stdout) */
+    int automate_interval; /* seconds between automation passes; 0: $OKAERI_AUTOMATE_INTERVAL
+                              or 60; -1: none */
 };
 
 /* Loads the snapshot, listens, serves until SIGTERM or SIGINT, then shuts down gracefully.

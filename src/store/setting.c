@@ -20,7 +20,11 @@ static int check_time_zone(struct db *db, const struct setting_def *def, const c
 static int check_currency(struct db *db, const struct setting_def *def, const char *value,
                           struct ok_err *err);
 
+static int check_url(struct db *db, const struct setting_def *def, const char *value,
+                     struct ok_err *err);
+
 static const char *const rules[] = {"fixed", "rhythm", "p_alive", NULL};
+static const char *const starttls_modes[] = {"off", "on", "required", NULL};
 static const char *const rfm_methods[] = {"quintiles", "fixed", NULL};
 static const char *const locales[] = {"ja", "en", NULL};
 
@@ -33,6 +37,22 @@ static const struct setting_def defs[] = {
      "IANA time zone that decides what 'today' is (Asia/Tokyo)", check_time_zone},
     {"locale", SETTING_CHOICE, "ja", 0, 0, locales, "Language of labels and messages (ja, en)",
      NULL},
+    /* E-mail of automated follow-up (automation/mail.c; OKAERI_SMTP_* in the environment win).
+     * smtp.password is secret: never shown, masked in the audit log. */
+    {"smtp.url", SETTING_TEXT, "", 0, 500, NULL,
+     "SMTP server, smtp://host:587 or smtps://host:465 (empty: e-mail is queued, not sent)",
+     check_url},
+    {"smtp.from", SETTING_TEXT, "", 0, 320, NULL, "Sender address of automated e-mail", NULL},
+    {"smtp.from_name", SETTING_TEXT, "", 0, 200, NULL,
+     "Sender name of automated e-mail (empty: company_name)", NULL},
+    {"smtp.user", SETTING_TEXT, "", 0, 320, NULL, "SMTP login (empty: no authentication)",
+     NULL},
+    {"smtp.password", SETTING_TEXT, "", 0, 500, NULL, "SMTP password (write-only: never shown)",
+     NULL},
+    {"smtp.starttls", SETTING_CHOICE, "on", 0, 0, starttls_modes,
+     "STARTTLS on smtp:// (off, on: when offered, required)", NULL},
+    {"public_url", SETTING_TEXT, "http://127.0.0.1:8080", 0, 500, NULL,
+     "Address of this server as customers reach it, for unsubscribe links", check_url},
     /* The analytics thresholds. Types and ranges give early, field-level messages; the
      * meaning, the defaults' authority and the cross-field checks (active < sleeping ...) are in
      * analytics/settings.c, applied by service_setting_set before a value is stored. A test
@@ -321,9 +341,38 @@ static const char SQL_UPSERT[] =
     "INSERT INTO settings(key, value, updated_at) VALUES (?, ?, ?) "
     "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
 
+/* Settings whose value is never shown (API, CLI, audit log): only whether one is set. */
+static int setting_secret(const char *key)
+{
+    return !strcmp(key, "smtp.password");
+}
+
+#define SECRET_MASK "********"
+
+static int check_url(struct db *db, const struct setting_def *def, const char *value,
+                     struct ok_err *err)
+{
+    (void)db;
+    if (!*value)
+        return 0;
+    if (!strcmp(def->key, "smtp.url") ? strncmp(value, "smtp://", 7) && strncmp(value, "smtps://", 8)
+                                      : strncmp(value, "http://", 7) &&
+                                            strncmp(value, "https://", 8)) {
+        store_invalid(err, "value", "%s must start with %s", def->key,
+                      !strcmp(def->key, "smtp.url") ? "smtp:// or smtps://"
+                                                     : "http:// or https://");
+        return -1;
+    }
+    if (strpbrk(value, " \t\r\n\"<>"))
+        return store_invalid(err, "value", "%s must not contain blanks, quotes or < >", def->key);
+    return 0;
+}
+
 static void pair_json(struct buf *out, const char *key, const char *value)
 {
     int first = 1;
+    if (setting_secret(key) && *value)
+        value = SECRET_MASK;
     buf_putc(out, '{');
     json_out_field_string(out, &first, "key", key);
     json_out_field_string(out, &first, "value", value);
@@ -424,7 +473,10 @@ void setting_view_to_json(const struct setting_view *v, struct buf *out)
     int first = 1;
     buf_putc(out, '{');
     json_out_field_string(out, &first, "key", v->def->key);
-    json_out_field_string(out, &first, "value", v->value);
+    json_out_field_string(out, &first, "value",
+                          setting_secret(v->def->key) && *v->value ? SECRET_MASK : v->value);
+    if (setting_secret(v->def->key))
+        buf_printf(out, ",\"secret\":true,\"is_set\":%s", *v->value ? "true" : "false");
     json_out_field_string(out, &first, "default", v->def->default_value);
     json_out_field_string(out, &first, "type", setting_type_name(v->def->type));
     json_out_field_string(out, &first, "description", v->def->description);
