@@ -738,6 +738,9 @@ struct bulk *bulk_begin(struct db *db, int flags, struct ok_err *err)
         goto fail;
     if (db_begin(db, err) < 0)
         goto fail;
+    /* The indexes dropped for the load are rebuilt by sorting: in memory rather than on disk. */
+    if (is_pg(b) && db_exec(db, "SET LOCAL maintenance_work_mem = '256MB'", err) < 0)
+        goto fail;
     if (prepare_tables(b, err) < 0)
         goto fail;
     return b;
