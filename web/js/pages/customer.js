@@ -232,7 +232,8 @@ function fmtValue(k, x) {
     return x.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }
 
-const KIND_ICON = { order: '🛒', deal: '🤝', contract: '📄', referral: '🔗', activity: '📞', feedback: '💬', task: '✅' };
+// Plain symbols: no emoji font is needed on the office PC.
+const KIND_ICON = { order: '■', deal: '◆', contract: '▣', referral: '↪', activity: '●', feedback: '✎', task: '☐' };
 
 function drawTimeline(code, el) {
     let cursor = null;
