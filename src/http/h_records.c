@@ -157,6 +157,7 @@ void h_contracts_renew(struct http_req *r)
             store_field_set(&next.start_on, start);
         }
     }
+    store_field_set(&next.customer_code, k.customer_code);
     if (!next.product_sku && k.product_sku)
         store_field_set(&next.product_sku, k.product_sku);
     if (!http_body_has(r, "amount"))

@@ -327,8 +327,12 @@ r = call("GET", API + "/reports", token=tokens["readonly"])
 expect("list reports", r, 200)
 names = [x["name"] for x in r.json()["items"]]
 check("summary report listed", "summary" in names)
+PLAN_PARAMS = {"plan": "&revenue=1000000&conversion=0.2&unit_price=5000",
+               "lost-pool": "&leads_per_year=100&won_per_year=20&years=3",
+               "payback": "&cost=100000&saved_per_day=1&days=30"}
 for name in names:
-    r = call("GET", API + "/reports/" + name + "?as_of=2026-01-01", token=tokens["readonly"])
+    r = call("GET", API + "/reports/" + name + "?as_of=2026-01-01" + PLAN_PARAMS.get(name, ""),
+             token=tokens["readonly"])
     check("report " + name, r.status == 200 and "columns" in r.json(),
           "-> %d %s" % (r.status, r.body[:200]))
 expect("report bad as_of", call("GET", API + "/reports/summary?as_of=notadate", token=A), 400,
@@ -388,6 +392,424 @@ expect("delete list value", call("DELETE", API + "/lists/lost_reasons/budget",
                                  token=tokens["manager"]), 204)
 expect("delete used list value", call("DELETE", API + "/lists/lost_reasons/price",
                                       token=tokens["manager"]), 409)
+
+
+# ---------------------------------------------------------------- planning reports
+
+r = expect("plan with scenarios", call("GET", API + "/reports/plan?revenue=1000000&conversion=0.2"
+                                       "&unit_price=5000&scenario=" +
+                                       urllib.parse.quote("better:conversion=0.3") +
+                                       "&scenario=" + urllib.parse.quote("dear:unit_price=8000"),
+                                       token=A), 200)
+check("plan scenarios are rows", len(r.json()["rows"]) >= 3, r.body[:300])
+expect("plan bad number", call("GET", API + "/reports/plan?revenue=lots", token=A), 400,
+       "invalid", "revenue")
+r = expect("lost-pool inputs", call("GET", API + "/reports/lost-pool?leads_per_year=100"
+                                    "&won_per_year=20&years=3", token=A), 200)
+r = call("GET", API + "/reports", token=A)
+check("reports say which take planning inputs",
+      [x["name"] for x in r.json()["items"] if x.get("uses_plan")] and
+      all("uses_plan" in x for x in r.json()["items"]))
+
+# ---------------------------------------------------------------- contracts, referrals, feedback
+
+causes = [x["code"] for x in call("GET", API + "/lists/causes", token=A).json()["items"]]
+r = call("POST", API + "/contracts", {"code": "K-1", "customer_code": "T-001",
+                                      "start_on": "2024-01-01", "end_on": "2024-12-31",
+                                      "amount": 120000}, token=tokens["staff"])
+expect("create contract", r, 201)
+k1 = r.json()
+check("contract fields", k1["amount"] == 120000 and k1["end_on"] == "2024-12-31", r.body[:200])
+expect("contract end before start", call("POST", API + "/contracts",
+                                         {"customer_code": "T-001", "start_on": "2024-05-01",
+                                          "end_on": "2024-01-01"}, token=A), 400, "invalid")
+expect("get contract by code", call("GET", API + "/contracts/K-1", token=A), 200)
+expect("get contract by id", call("GET", API + "/contracts/%d" % k1["id"], token=A), 200)
+r = expect("patch contract", call("PATCH", API + "/contracts/K-1", {"amount": 130000},
+                                  token=tokens["staff"]), 200)
+check("contract patched", r.json()["amount"] == 130000, r.body[:200])
+r = expect("renew contract", call("POST", API + "/contracts/K-1/renew",
+                                  {"end_on": "2025-12-31"}, token=tokens["staff"]), 201)
+k2 = r.json()
+check("renewal links and starts the next day",
+      k2["renewed_from"] == k1["id"] and k2["start_on"] == "2025-01-01" and
+      k2["amount"] == 130000, r.body[:300])
+expect("renew twice", call("POST", API + "/contracts/K-1/renew", {"end_on": "2026-12-31"},
+                           token=A), 409)
+r = expect("end contract", call("POST", API + "/contracts/%d/end" % k2["id"],
+                                {"reason": causes[0], "note": "移転"}, token=tokens["staff"]), 200)
+check("contract end reason", r.json()["end_reason"] == causes[0], r.body[:200])
+expect("end contract bad reason", call("POST", API + "/contracts/K-1/end", {"reason": "zzz"},
+                                       token=A), 400, "invalid")
+r = expect("list contracts", call("GET", API + "/contracts?customer=T-001&limit=1", token=A), 200)
+r2 = call("GET", API + "/contracts?customer=T-001&limit=1&cursor=" + (r.json()["next_cursor"] or ""),
+          token=A)
+check("contracts page in end order", [c["id"] for c in r.json()["items"] + r2.json()["items"]] ==
+      [k1["id"], k2["id"]], r.body[:200] + r2.body[:200])
+r = call("GET", API + "/contracts?customer=T-001&open_only=true", token=A)
+check("contracts open_only", [c["id"] for c in r.json()["items"]] == [], r.body[:200])
+
+r = expect("create referral", call("POST", API + "/referrals",
+                                   {"referrer_code": "T-001", "prospect_name": "佐藤 次郎",
+                                    "referred_on": "2024-06-01"}, token=tokens["staff"]), 201)
+ref = r.json()
+expect("referral needs a person", call("POST", API + "/referrals",
+                                       {"referrer_code": "T-001", "referred_on": "2024-06-01"},
+                                       token=A), 400, "invalid")
+expect("get referral", call("GET", API + "/referrals/%d" % ref["id"], token=A), 200)
+r = expect("patch referral", call("PATCH", API + "/referrals/%d" % ref["id"],
+                                  {"referred_code": "T-LOST"}, token=tokens["staff"]), 200)
+check("referral now names the customer", r.json()["referred_code"] == "T-LOST", r.body[:200])
+r = expect("list referrals", call("GET", API + "/referrals?referrer=T-001", token=A), 200)
+check("list referrals content", [x["id"] for x in r.json()["items"]] == [ref["id"]])
+
+r = expect("create feedback", call("POST", API + "/feedback",
+                                   {"customer_code": "T-001", "kind": "satisfaction", "score": 9,
+                                    "received_on": "2024-07-01"}, token=tokens["staff"]), 201)
+fb = r.json()
+expect("feedback need", call("POST", API + "/feedback",
+                             {"customer_code": "T-001", "kind": "need", "text": "抹茶が欲しい"},
+                             token=A), 201)
+expect("feedback score out of range", call("POST", API + "/feedback",
+                                           {"customer_code": "T-001", "kind": "satisfaction",
+                                            "score": 11}, token=A), 400, "invalid", "score")
+expect("feedback bad kind", call("POST", API + "/feedback",
+                                 {"customer_code": "T-001", "kind": "rant", "text": "x"},
+                                 token=A), 400, "invalid")
+r = expect("list feedback", call("GET", API + "/feedback?customer=T-001&kind=satisfaction",
+                                 token=A), 200)
+check("list feedback content", [x["id"] for x in r.json()["items"]] == [fb["id"]], r.body[:200])
+expect("get feedback", call("GET", API + "/feedback/%d" % fb["id"], token=A), 200)
+expect("delete feedback", call("DELETE", API + "/feedback/%d" % fb["id"], token=tokens["staff"]),
+       204)
+expect("feedback gone", call("GET", API + "/feedback/%d" % fb["id"], token=A), 404)
+
+# ---------------------------------------------------------------- tasks
+
+r = expect("create task", call("POST", API + "/tasks",
+                               {"title": "お礼の電話", "customer_code": "T-001",
+                                "assignee": "u_staff", "channel": "phone",
+                                "due_on": "2030-01-10"}, token=tokens["staff"]), 201)
+task = r.json()
+check("task etag", r.header("ETag") == '"1"', str(r.headers))
+call("POST", API + "/tasks", {"title": "チーム対応", "due_on": "2030-01-09"}, token=A)
+
+
+def task_ids(q):
+    rr = call("GET", API + "/tasks?" + q, token=A)
+    return [t["id"] for t in rr.json()["items"]] if rr.status == 200 else rr.status
+
+
+check("tasks today", task["id"] in task_ids("view=today&as_of=2030-01-10&assignee=u_staff"))
+check("tasks today: not tomorrow's", task["id"] not in task_ids("view=today&as_of=2030-01-09"))
+check("tasks overdue", task["id"] in task_ids("view=overdue&as_of=2030-01-11"))
+check("tasks upcoming", task["id"] in task_ids("view=upcoming&as_of=2030-01-01&assignee=u_staff"))
+check("tasks not overdue on the day", task["id"] not in task_ids("view=overdue&as_of=2030-01-10"))
+r = call("GET", API + "/tasks?assignee=me", token=tokens["staff"])
+check("tasks assignee=me", task["id"] in [t["id"] for t in r.json()["items"]], r.body[:200])
+r = call("GET", API + "/tasks?assignee=-&due_from=2030-01-01", token=A)
+check("team queue", [t["title"] for t in r.json()["items"]] == ["チーム対応"], r.body[:300])
+expect("tasks bad view", call("GET", API + "/tasks?view=someday", token=A), 400, "invalid", "view")
+expect("patch task without version", call("PATCH", API + "/tasks/%d" % task["id"],
+                                          {"title": "x"}, token=A), 428)
+r = expect("patch task", call("PATCH", API + "/tasks/%d" % task["id"], {"body": "メモ"},
+                              token=tokens["staff"], headers={"If-Match": '"1"'}), 200)
+expect("patch task stale", call("PATCH", API + "/tasks/%d" % task["id"], {"body": "y"},
+                                token=A, headers={"If-Match": '"1"'}), 409, "conflict")
+r = expect("snooze task", call("POST", API + "/tasks/%d/snooze" % task["id"],
+                               {"until": "2030-01-12", "version": 2}, token=tokens["staff"]), 200)
+check("snoozed", r.json()["snoozed_until"] == "2030-01-12", r.body[:200])
+check("snoozed task hidden", task["id"] not in task_ids("view=overdue&as_of=2030-01-11"))
+expect("snooze stale version", call("POST", API + "/tasks/%d/snooze" % task["id"],
+                                    {"until": None, "version": 2}, token=A), 409)
+r = expect("reassign task", call("POST", API + "/tasks/%d/reassign" % task["id"],
+                                 {"assignee": "u_manager"}, token=tokens["staff"]), 200)
+check("reassigned", r.json()["assignee"] == "u_manager", r.body[:200])
+expect("reassign to nobody known", call("POST", API + "/tasks/%d/reassign" % task["id"],
+                                        {"assignee": "ghost"}, token=A), 400)
+expect("complete needs outcome", call("POST", API + "/tasks/%d/complete" % task["id"], {},
+                                      token=A), 400, "invalid", "outcome")
+r = expect("complete task", call("POST", API + "/tasks/%d/complete" % task["id"],
+                                 {"outcome": "reached", "on": "2030-01-12 10:00"},
+                                 token=tokens["staff"]), 200)
+check("complete records an activity", r.json()["activity_id"] > 0 and
+      r.json()["task"]["status"] == "done", r.body[:300])
+acts = call("GET", API + "/activities?customer=T-001", token=A).json()["items"]
+check("activity of the task", any(a["id"] == r.json()["activity_id"] for a in acts))
+expect("complete twice", call("POST", API + "/tasks/%d/complete" % task["id"],
+                              {"outcome": "reached"}, token=A), 409)
+expect("get task", call("GET", API + "/tasks/%d" % task["id"], token=A), 200)
+t2 = call("POST", API + "/tasks", {"title": "取消テスト", "due_on": "2030-02-01"}, token=A).json()
+r = expect("cancel task", call("POST", API + "/tasks/%d/cancel" % t2["id"], {"outcome": "重複"},
+                               token=tokens["staff"]), 200)
+check("cancelled", r.json()["status"] == "cancelled", r.body[:200])
+expect("task 404", call("GET", API + "/tasks/abc", token=A), 404)
+
+# ---------------------------------------------------------------- segments
+
+r = expect("check bad filter", call("POST", API + "/segments/check", {"filter": "state = "},
+                                    token=tokens["readonly"]), 400, "invalid", "filter")
+check("filter error has a position", "position" in r.json()["error"]["message"], r.body[:200])
+r = expect("check filter", call("POST", API + "/segments/check",
+                                {"filter": "STATE = active AND orders >= 1"}, token=A), 200)
+check("canonical filter", r.json()["filter"] == "state = active and orders >= 1", r.body[:200])
+expect("segment unknown field", call("POST", API + "/segments",
+                                     {"name": "bad", "filter": "colour = red"},
+                                     token=tokens["manager"]), 400, "invalid", "filter")
+expect("segment unknown lost reason", call("POST", API + "/segments",
+                                           {"name": "bad", "filter": "lost_reason = nope"},
+                                           token=tokens["manager"]), 400, "invalid")
+r = expect("create segment", call("POST", API + "/segments",
+                                  {"name": "buyers", "filter": "orders >= 1",
+                                   "description": "買ったことがある"}, token=tokens["manager"]), 201)
+expect("duplicate segment", call("POST", API + "/segments", {"name": "buyers", "filter": "orders >= 1"},
+                                 token=A), 409)
+r = expect("segment count", call("GET", API + "/segments/buyers/count", token=A), 200)
+count = r.json()["members"]
+buyers = sum(1 for row in call("GET", API + "/reports/customers?as_of=" + r.json()["as_of"],
+                               token=A).json()["rows"] if (row.get("orders") or 0) >= 1)
+check("segment count matches the customers report", count == buyers and count > 0,
+      "%s vs %s" % (count, buyers))
+check("segment count history", r.json()["history"] and r.json()["history"][-1]["members"] == count)
+seen, cursor = [], None
+for _ in range(20):
+    rr = call("GET", API + "/segments/buyers/members?limit=60" + ("&cursor=" + cursor if cursor else ""),
+              token=A)
+    if rr.status != 200:
+        break
+    seen += [m["code"] for m in rr.json()["items"]]
+    cursor = rr.json()["next_cursor"]
+    if not cursor:
+        break
+check("segment members pages", len(seen) == count and len(set(seen)) == count,
+      "%d of %d" % (len(seen), count))
+r = expect("segment export", call("GET", API + "/segments/buyers/export", token=tokens["manager"]),
+           200)
+check("segment export is CSV", r.header("Content-Type").startswith("text/csv") and
+      "attachment" in (r.header("Content-Disposition") or "") and
+      r.body.decode().startswith("code,state,stage,") and
+      len(r.body.decode().strip().split("\r\n")) == count + 1, r.body[:200])
+r = expect("patch segment", call("PATCH", API + "/segments/buyers",
+                                 {"filter": "orders >= 2"}, token=tokens["manager"]), 200)
+r = call("GET", API + "/segments/buyers/count", token=A)
+check("patched segment narrower", r.json()["members"] < count, r.body[:200])
+expect("patch segment bad filter", call("PATCH", API + "/segments/buyers", {"filter": "orders >="},
+                                        token=A), 400, "invalid", "filter")
+r = expect("list segments", call("GET", API + "/segments?search=buy", token=A), 200)
+check("list segments content", [x["name"] for x in r.json()["items"]] == ["buyers"])
+expect("get segment", call("GET", API + "/segments/buyers", token=A), 200)
+expect("delete segment", call("DELETE", API + "/segments/buyers", token=tokens["manager"]), 204)
+expect("segment gone", call("GET", API + "/segments/buyers/count", token=A), 404)
+
+# ---------------------------------------------------------------- playbooks, automation
+
+STEPS = [{"offset_days": 0, "channel": "email", "subject": "{{name}}様 ありがとうございます",
+          "body": "{{name}}様\nご購入ありがとうございました。"},
+         {"offset_days": 7, "channel": "phone", "subject": "{{name}}様にお電話",
+          "body": "様子をうかがう", "assignee_rule": "owner"}]
+r = expect("create playbook", call("POST", API + "/playbooks",
+                                   {"name": "api-manual", "trigger": "manual", "steps": STEPS,
+                                    "exit_rule": "none"}, token=tokens["manager"]), 201)
+check("playbook steps", [s["channel"] for s in r.json()["steps"]] == ["email", "phone"],
+      r.body[:300])
+expect("playbook unclosed placeholder", call("POST", API + "/playbooks",
+                                             {"name": "bad1", "trigger": "manual",
+                                              "steps": [{"offset_days": 0, "channel": "phone",
+                                                         "subject": "x", "body": "{{name"}]},
+                                             token=A), 400, "invalid", "steps[1].body")
+expect("playbook unknown placeholder", call("POST", API + "/playbooks",
+                                            {"name": "bad2", "trigger": "manual",
+                                             "steps": [{"offset_days": 0, "channel": "phone",
+                                                        "subject": "{{colour}}", "body": "x"}]},
+                                            token=A), 400, "invalid", "steps[1].subject")
+expect("playbook bad trigger", call("POST", API + "/playbooks",
+                                    {"name": "bad3", "trigger": "full_moon", "steps": STEPS},
+                                    token=A), 400, "invalid", "trigger_kind")
+expect("playbook bad channel", call("POST", API + "/playbooks",
+                                    {"name": "bad4", "trigger": "manual",
+                                     "steps": [{"offset_days": 0, "channel": "pigeon",
+                                                "subject": "x", "body": "y"}]},
+                                    token=A), 400, "invalid")
+expect("playbook step unknown field", call("POST", API + "/playbooks",
+                                           {"name": "bad5", "trigger": "manual",
+                                            "steps": [{"offset_days": 0, "channel": "phone",
+                                                       "subject": "x", "body": "y", "when": 1}]},
+                                           token=A), 400, "invalid", "steps[1].when")
+expect("playbook steps not an array", call("POST", API + "/playbooks",
+                                           {"name": "bad6", "trigger": "manual", "steps": {}},
+                                           token=A), 400, "invalid", "steps")
+r = expect("list playbooks", call("GET", API + "/playbooks?trigger=deal_lost", token=A), 200)
+check("default playbooks", any(p["name"] == "lost-price" for p in r.json()["items"]), r.body[:200])
+r = expect("patch playbook", call("PATCH", API + "/playbooks/api-manual",
+                                  {"description": "手動", "steps": STEPS[:1]},
+                                  token=tokens["manager"]), 200)
+check("playbook steps replaced", len(r.json()["steps"]) == 1, r.body[:300])
+expect("get playbook", call("GET", API + "/playbooks/api-manual", token=A), 200)
+r = expect("enroll", call("POST", API + "/playbooks/api-manual/enroll",
+                          {"customer_code": "T-001", "on": "2030-03-01"}, token=tokens["staff"]),
+           201)
+check("enrolled", r.json()["status"] == "active" and r.json()["customer_code"] == "T-001",
+      r.body[:200])
+expect("enroll again", call("POST", API + "/playbooks/api-manual/enroll",
+                            {"customer_code": "T-001", "on": "2030-03-01"}, token=A), 200)
+expect("enroll unknown customer", call("POST", API + "/playbooks/api-manual/enroll",
+                                       {"customer_code": "NOPE"}, token=A), 400, "invalid",
+       "customer_code")
+r = expect("enrollments", call("GET", API + "/playbooks/api-manual/enrollments?status=active",
+                               token=A), 200)
+check("enrollments content", [e["customer_code"] for e in r.json()["items"]] == ["T-001"])
+r = expect("exit", call("POST", API + "/playbooks/api-manual/exit", {"customer_code": "T-001"},
+                        token=tokens["staff"]), 200)
+check("exited one", r.json()["exited"] == 1, r.body[:200])
+r = expect("automation run", call("POST", API + "/automation/run",
+                                  {"as_of": "2030-03-02", "no_send": True},
+                                  token=tokens["manager"]), 200)
+check("automation run result", r.json()["as_of"] == "2030-03-02" and "enrolled" in r.json(),
+      r.body[:300])
+r = expect("automation stats", call("GET", API + "/automation/stats?days=60", token=A), 200)
+check("stats columns", "playbook" in r.json()["columns"] and "enrolled" in r.json()["columns"],
+      r.body[:300])
+check("stats rows", any(row["playbook"] == "api-manual" for row in r.json()["rows"]),
+      r.body[:500])
+r = expect("lost reason stats", call("GET", API + "/automation/lost-reasons", token=A), 200)
+check("lost reason rows", any(row.get("lost_reason") == "price" or "price" in row.values()
+                              for row in r.json()["rows"]), r.body[:400])
+expect("stats bad days", call("GET", API + "/automation/stats?days=0", token=A), 400, "invalid",
+       "days")
+
+# ---------------------------------------------------------------- clv
+
+expect("clv predict before fit", call("GET", API + "/clv/predict?model=pnbd", token=A), 409)
+r = expect("clv fit", call("POST", API + "/clv/fit", {"model": "bgnbd", "unit": "week"},
+                           token=tokens["manager"]), 201)
+check("clv fit params", r.json()["fit_id"] > 0 and r.json()["fit"]["converged"], r.body[:300])
+expect("clv fit gamma-gamma", call("POST", API + "/clv/fit", {"model": "gamma-gamma"},
+                                   token=tokens["manager"]), 201)
+expect("clv fit bad model", call("POST", API + "/clv/fit", {"model": "magic"}, token=A), 400,
+       "invalid", "model")
+expect("clv fit bad unit", call("POST", API + "/clv/fit", {"model": "bgnbd", "unit": "year"},
+                                token=A), 400, "invalid", "unit")
+r = expect("clv predict", call("GET", API + "/clv/predict?horizon=365&discount=10%25&limit=5",
+                               token=tokens["readonly"]), 200)
+items = r.json()["items"]
+check("clv predict rows", len(items) == 5 and all(0 <= i["p_alive"] <= 1 for i in items) and
+      all(i["customer_code"] for i in items) and r.json()["spend_fit_id"], r.body[:300])
+r2 = call("GET", API + "/clv/predict?limit=5&cursor=" + r.json()["next_cursor"], token=A)
+check("clv predict pages", r2.status == 200 and
+      not {i["customer_code"] for i in items} & {i["customer_code"] for i in r2.json()["items"]})
+one = items[0]["customer_code"]
+r = call("GET", API + "/clv/predict?horizon=365&discount=0.1&customer=" + one, token=A)
+check("clv predict one customer", [i["customer_code"] for i in r.json()["items"]] == [one] and
+      abs(r.json()["items"][0]["clv"] - items[0]["clv"]) < 1e-6 * max(1, items[0]["clv"]),
+      r.body[:300])
+expect("clv predict bad discount", call("GET", API + "/clv/predict?discount=lots", token=A), 400,
+       "invalid", "discount")
+r = expect("clv validate", call("GET", API + "/clv/validate?calibration_end=2025-11-23", token=A),
+           200)
+check("clv validate bins", r.json()["bins"]["rows"] and r.json()["tracking"]["rows"], r.body[:200])
+r = expect("clv validate svg", call("GET", API + "/clv/validate?calibration_end=2025-11-23"
+                                    "&format=svg", token=A), 200)
+check("clv svg", r.header("Content-Type").startswith("image/svg") and b"<svg" in r.body[:500])
+expect("clv validate without calibration", call("GET", API + "/clv/validate", token=A), 400,
+       "invalid", "calibration_end")
+
+# ---------------------------------------------------------------- imports, exports
+
+CSV = "code,name,email\r\nIM-1,輸入 一郎,ichiro@example.jp\r\nIM-2,輸入 二郎,\r\n".encode()
+r = expect("import dry run", call("POST", API + "/imports?kind=customers&dry_run=true", raw=CSV,
+                                  ctype="text/csv", token=tokens["manager"]), 200)
+check("dry run counts", r.json()["created"] == 2 and not r.json()["written"] and
+      r.json()["preview"], r.body[:400])
+expect("dry run wrote nothing", call("GET", API + "/customers/IM-1", token=A), 404)
+r = expect("import commit", call("POST", API + "/imports?kind=customers", raw=CSV,
+                                 ctype="text/csv", token=tokens["manager"]), 201)
+check("import counts", r.json()["created"] == 2 and r.json()["written"], r.body[:400])
+r = expect("imported customer", call("GET", API + "/customers/IM-1", token=A), 200)
+check("imported fields", r.json()["email"] == "ichiro@example.jp")
+r = expect("import again unchanged", call("POST", API + "/imports?kind=customers", raw=CSV,
+                                          ctype="text/csv", token=A), 201)
+check("idempotent import", r.json()["unchanged"] == 2 and r.json()["created"] == 0, r.body[:300])
+BAD = "code,name,email\r\nIM-3,良い,\r\nIM-4,悪い,not-an-email\r\n".encode()
+r = expect("import bad row", call("POST", API + "/imports?kind=customers", raw=BAD,
+                                  ctype="text/csv", token=A), 422, "invalid")
+check("bad row reported with its line", r.json()["report"]["bad_rows"] == 1 and
+      any("3" in e and "email" in e for e in r.json()["report"]["errors"]), r.body[:400])
+expect("nothing written on a bad row", call("GET", API + "/customers/IM-3", token=A), 404)
+r = expect("import skip bad rows", call("POST", API + "/imports?kind=customers&on_error=skip",
+                                        raw=BAD, ctype="text/csv", token=A), 201)
+check("skip writes the good row", r.json()["created"] == 1 and r.json()["rejected"] == 1,
+      r.body[:300])
+boundary = "----okaeri-test-7"
+SJIS = "code,name\r\nIM-5,シフトJIS 太郎\r\n".encode("cp932")
+mp = ("--%s\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n"
+      "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"k.csv\"\r\n"
+      "Content-Type: text/csv\r\n\r\n" % (boundary, boundary)).encode() + SJIS + \
+     ("\r\n--%s--\r\n" % boundary).encode()
+r = expect("import multipart cp932", call("POST", API + "/imports?kind=customers", raw=mp,
+                                          ctype="multipart/form-data; boundary=" + boundary,
+                                          token=A), 201)
+r = call("GET", API + "/customers/IM-5", token=A)
+check("cp932 decoded", r.status == 200 and r.json()["name"] == "シフトJIS 太郎", r.body[:200])
+r = expect("import orders", call("POST", API + "/imports?kind=orders",
+                                 raw="order_code,customer_code,ordered_at,amount\r\n"
+                                     "IMO-1,IM-1,2024-02-03,4400\r\n".encode(), ctype="text/csv",
+                                 token=A), 201)
+check("order import counts", r.json()["created"] == 1 and r.json()["orders"] == 1, r.body[:300])
+r = call("GET", API + "/reports/customers?as_of=2024-12-31", token=A)
+check("report reflects the imported order",
+      any(row.get("code") == "IM-1" and row.get("orders") == 1
+          for row in r.json()["rows"]), r.body[:100])
+expect("import without kind", call("POST", API + "/imports", raw=CSV, ctype="text/csv", token=A),
+       400, "invalid", "kind")
+expect("import bad kind", call("POST", API + "/imports?kind=planets", raw=CSV, ctype="text/csv",
+                               token=A), 400, "invalid", "kind")
+expect("import empty", call("POST", API + "/imports?kind=customers", raw=b"", ctype="text/csv",
+                            token=A), 400, "invalid")
+expect("import staff forbidden", call("POST", API + "/imports?kind=customers", raw=CSV,
+                                      ctype="text/csv", token=tokens["staff"]), 403)
+r = expect("export csv", call("GET", API + "/exports/customers?columns=code,name",
+                              token=tokens["manager"]), 200)
+text = r.body.decode("utf-8")
+check("export csv content", r.header("Content-Type").startswith("text/csv") and
+      'filename="customers.csv"' in (r.header("Content-Disposition") or "") and
+      text.startswith("code,name\r\n") and "IM-1,輸入 一郎\r\n" in text, text[:200])
+r = expect("export cp932", call("GET", API + "/exports/customers?columns=code,name&encoding=cp932",
+                                token=A), 200)
+check("export cp932 bytes", "IM-5,シフトJIS 太郎".encode("cp932") in r.body)
+r = expect("export xlsx", call("GET", API + "/exports/orders?format=xlsx", token=A), 200)
+check("export xlsx zip", r.body[:2] == b"PK" and "spreadsheetml" in r.header("Content-Type"))
+expect("export unknown kind", call("GET", API + "/exports/planets", token=A), 404)
+expect("export unknown column", call("GET", API + "/exports/customers?columns=code,shoe_size",
+                                     token=A), 400, "invalid", "columns")
+r = call("POST", API + "/customers", {"code": "EMJ-1", "name": "絵文字 😀"}, token=A)
+r = expect("export unencodable", call("GET", API + "/exports/customers?encoding=cp932", token=A),
+           422, "unencodable")
+check("unencodable reported", r.json()["unencodable"] >= 1 and r.json()["problems"], r.body[:300])
+
+# ---------------------------------------------------------------- e-mail settings, unsubscribe
+
+r = expect("set smtp password", call("PUT", API + "/settings/smtp.password",
+                                     {"value": "s3cret-smtp-pass"}, token=A), 200)
+check("password masked in reply", b"s3cret" not in r.body and r.json()["is_set"], r.body[:300])
+r = call("GET", API + "/settings", token=tokens["readonly"])
+check("password masked in list", b"s3cret" not in r.body and
+      any(s["key"] == "smtp.password" and s["value"] == "********" for s in r.json()["items"]))
+r = call("GET", API + "/audit?entity=setting&limit=50", token=A)
+check("password masked in audit", r.status == 200 and b"s3cret" not in r.body, r.body[:200])
+expect("smtp url checked", call("PUT", API + "/settings/smtp.url", {"value": "http://x"},
+                                token=A), 400, "invalid")
+expect("smtp url", call("PUT", API + "/settings/smtp.url", {"value": "smtp://127.0.0.1:1"},
+                        token=A), 200)
+expect("smtp url reset", call("DELETE", API + "/settings/smtp.url", token=A), 200)
+expect("starttls choice", call("PUT", API + "/settings/smtp.starttls", {"value": "maybe"},
+                               token=A), 400, "invalid")
+r = call("GET", "/unsubscribe?token=nosuchtoken123")
+check("unsubscribe unknown token", r.status == 404 and
+      r.header("Content-Type").startswith("text/html") and "配信停止".encode() in r.body)
+r = call("GET", "/unsubscribe")
+check("unsubscribe without token", r.status == 400 and b"<html" in r.body)
+r = call("GET", "/unsubscribe?token=" + urllib.parse.quote("<script>"))
+check("unsubscribe hostile token", r.status == 400 and b"<script>" not in r.body)
 
 # ---------------------------------------------------------------- users, settings, audit
 
