@@ -39,7 +39,7 @@ export async function render(main, ctx) {
 const idOf = (x) => x.id ?? x.code ?? x.name;
 
 async function list(kind, base) {
-    const query = kind === 'tasks' ? api.qs({ limit: 200 }) : '';
+    const query = kind === 'tasks' ? api.qs({ view: 'actionable', status: 'open', limit: 200 }) : '';
     const res = await api.get(base + query);
     const items = res.items || [];
     if (!items.length) return empty(t(kind + '.none'));

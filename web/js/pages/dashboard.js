@@ -95,7 +95,7 @@ async function followups() {
             table([{ key: 'customer_code', label: t('col.code'), fmt: (r) => h('a', { href: '#/customers/' + encodeURIComponent(r.customer_code) }, r.customer_code) },
                 { key: 'title', label: t('col.title') }, { key: 'amount', label: t('col.amount'), fmt: 'money' }, { key: 'owner', label: t('col.owner') }], open.items, { empty: t('dash.nodeals') })];
     }
-    const tasks = await api.get('/tasks?due=today&mine=true&limit=20').catch(() => api.get('/tasks?limit=20'));
+    const tasks = await api.get('/tasks?view=actionable&assignee=me&status=open&limit=20');
     return table([{ key: 'due_on', label: t('col.due'), fmt: 'date' }, { key: 'customer_code', label: t('col.code'), fmt: (r) => h('a', { href: '#/customers/' + encodeURIComponent(r.customer_code || '') }, r.customer_code || '') },
         { key: 'title', label: t('col.title') }, { key: 'channel', label: t('col.channel') }], tasks.items, { empty: t('tasks.none') });
 }
