@@ -1608,7 +1608,8 @@ int automate_lost_reason_stats(struct db *db, struct buf *out, struct ok_err *er
             delays = xgrow(delays, &dcap, nd + 1, sizeof(int32_t));
             delays[nd++] = first - d->closed_day;
         }
-        qsort(delays, nd, sizeof(int32_t), cmp_i32);
+        if (nd > 1) /* delays is NULL when none were reactivated: qsort(NULL) is undefined */
+            qsort(delays, nd, sizeof(int32_t), cmp_i32);
         buf_printf(out, "%s,%lld,%zu,%.4f,", code.len ? code.data : "none", (long long)lost, nd,
                    lost ? (double)nd / (double)lost : 0.0);
         if (nd)
