@@ -144,4 +144,28 @@ lint:
 clean:
 	rm -rf build okaeri
 
+# --- hardening (issue 10) ---
+# `make valgrind`: every cmocka unit program of the release build under valgrind (memcheck); any
+# memory error or definite/indirect leak fails it. Logs in build/valgrind/<test>.log.
+# VALGRIND_TESTS narrows the set (a pattern matched against the path, e.g. VALGRIND_TESTS=core/).
+VALGRIND_TESTS ?=
+VALGRIND_BINS := $(if $(VALGRIND_TESTS),$(foreach t,$(UNIT_BINS),$(if $(findstring \
+                 $(VALGRIND_TESTS),$(t)),$(t))),$(UNIT_BINS))
+VALGRIND := valgrind --quiet --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
+            --track-origins=yes --num-callers=30
+.PHONY: valgrind
+valgrind: deps
+	@$(MAKE) --no-print-directory -k SANITIZE= $(VALGRIND_BINS) || true
+	@mkdir -p build/valgrind
+	@pass=0; fail=0; \
+	for t in $(VALGRIND_BINS); do \
+	    name=$${t#build/rel/tests/unit/}; log=build/valgrind/$$(echo $$name | tr / -).log; \
+	    if [ ! -x $$t ]; then fail=$$((fail + 1)); echo "FAIL valgrind $$name (did not build)"; \
+	    elif $(VALGRIND) $$t >$$log 2>&1; then pass=$$((pass + 1)); \
+	    else fail=$$((fail + 1)); echo "FAIL valgrind $$name (log: $$log)"; tail -n 40 $$log; fi; \
+	done; \
+	echo "valgrind: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+# --- end hardening ---
+
 -include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d)

@@ -202,8 +202,12 @@ int cmd_import(struct cli *cli, int argc, char **argv)
                         o.errors_path ? " (all of them are in the --errors file)"
                                       : "; list them all with --errors FILE");
         }
-        if (rep.rows)
+        if (rep.rows) {
             print_report(&rep, &o, argv[optind + 1]);
+            /* the counts say what the file held; none of it stays (one transaction) */
+            if (!o.dry_run && !strstr(err.message, "nothing was written"))
+                printf("nothing was written: the import was rolled back\n");
+        }
         rc = cli_fail(&err);
         goto out;
     }

@@ -27,6 +27,7 @@
 #include "store/customer.h"
 #include "store/deal.h"
 #include "store/feedback.h"
+#include "store/order.h"
 #include "store/import_rows.h"
 #include "store/product.h"
 #include "store/referral.h"
@@ -1883,6 +1884,9 @@ static int import_order_row(struct importer *im, const struct io_row *row, struc
         row_problem(im, row->line, mapped(im, f_amount) ? f_amount : f_unit,
                     "the line has neither an amount nor a unit price");
     }
+    if (!im->row_bad && (p->amount > ORDER_AMOUNT_MAX || p->amount < -ORDER_AMOUNT_MAX))
+        row_problem(im, row->line, mapped(im, f_amount) ? f_amount : f_unit,
+                    "the amount is too large (at most 10000000000000 minor units a line)");
     if (!has_qty && p->amount < 0)
         p->quantity = -1; /* a line with only a negative amount returns one item */
     cancel = im->opt->cancel_prefix && *im->opt->cancel_prefix &&

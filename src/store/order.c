@@ -8,6 +8,7 @@
 
 #include "core/date.h"
 #include "core/json_out.h"
+#include "core/money.h"
 #include "core/mem.h"
 #include "core/banned.h"
 
@@ -56,13 +57,18 @@ static int order_validate(struct order_line *o, char when[20], struct ok_err *er
             ok_err_set(err, OK_ERR_INVALID, "an order line needs an amount or a unit price");
             return field_error(err, "amount", OK_ERR_INVALID);
         }
-        if ((o->unit_price > 0 && o->quantity > INT64_MAX / o->unit_price) ||
-            (o->unit_price < 0 && o->quantity < INT64_MIN / -o->unit_price)) {
+        if (money_mul(o->quantity, o->unit_price, &o->amount, err) < 0) {
             ok_err_set(err, OK_ERR_INVALID, "quantity × unit price is too large");
             return field_error(err, "amount", OK_ERR_INVALID);
         }
-        o->amount = o->quantity * o->unit_price;
         o->has_amount = 1;
+    }
+    if (o->amount > ORDER_AMOUNT_MAX || o->amount < -ORDER_AMOUNT_MAX ||
+        (o->has_unit_price &&
+         (o->unit_price > ORDER_AMOUNT_MAX || o->unit_price < -ORDER_AMOUNT_MAX))) {
+        ok_err_set(err, OK_ERR_INVALID, "the amount is too large (at most %lld minor units a line)",
+                   (long long)ORDER_AMOUNT_MAX);
+        return field_error(err, "amount", OK_ERR_INVALID);
     }
     if ((o->quantity < 0) != (o->amount < 0) && o->amount != 0) {
         ok_err_set(err, OK_ERR_INVALID,

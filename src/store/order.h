@@ -33,6 +33,12 @@ struct order_line {
     char *original_code; /* for returns: the order this line reverses */
 };
 
+/* Largest |amount| (and |unit price|) of one line, in minor units: 10^13 (10 trillion yen,
+ * 100 billion dollars). Far above any real sale, and low enough that the sums the reports make
+ * over millions of lines cannot overflow int64 (found by fuzzing: an amount of INT64_MAX was
+ * accepted and overflowed the revenue sums). */
+#define ORDER_AMOUNT_MAX INT64_C(10000000000000)
+
 void order_line_release(struct order_line *o);
 
 /* Validates and inserts one line: the customer must exist, the date must be valid, the amount is
