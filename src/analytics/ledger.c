@@ -25,6 +25,8 @@ static uint64_t hash_mix(uint64_t x)
 
 long ledger_customer_index(const struct ledger *l, int64_t id)
 {
+    if (id > 0 && (uint64_t)id < l->dense_len)
+        return l->dense[id];
     if (!l->hash)
         return -1;
     size_t i = hash_mix((uint64_t)id) & l->hash_mask;
@@ -43,7 +45,32 @@ static void hash_put(struct ledger_hash_slot *hash, size_t mask, int64_t id, uin
     hash[i].idx1 = idx + 1;
 }
 
-/* Keeps the load factor at or below 1/2 so probes stay short. */
+/* Rehashes into a table of nsize slots (a power of two); entries whose id the direct table now
+ * covers move there. */
+static void hash_rebuild(struct ledger *l, size_t nsize)
+{
+    struct ledger_hash_slot *h = xcalloc(nsize, sizeof(*h));
+    size_t count = 0;
+    if (l->hash) {
+        for (size_t i = 0; i <= l->hash_mask; i++) {
+            const struct ledger_hash_slot *s = &l->hash[i];
+            if (!s->idx1)
+                continue;
+            if (s->id > 0 && (uint64_t)s->id < l->dense_len) {
+                l->dense[s->id] = (int32_t)(s->idx1 - 1);
+            } else {
+                hash_put(h, nsize - 1, s->id, s->idx1 - 1);
+                count++;
+            }
+        }
+    }
+    free(l->hash);
+    l->hash = h;
+    l->hash_mask = nsize - 1;
+    l->hash_count = count;
+}
+
+/* Keeps the hash's load factor at or below 1/2 so probes stay short. */
 static void hash_reserve(struct ledger *l, size_t n)
 {
     size_t size = l->hash ? l->hash_mask + 1 : 0;
@@ -52,12 +79,46 @@ static void hash_reserve(struct ledger *l, size_t n)
     size_t nsize = size ? size : 1024;
     while (n * 2 > nsize)
         nsize *= 2;
-    struct ledger_hash_slot *h = xcalloc(nsize, sizeof(*h));
-    for (uint32_t c = 0; c < l->ncust; c++)
-        hash_put(h, nsize - 1, l->cust_id[c], c);
-    free(l->hash);
-    l->hash = h;
-    l->hash_mask = nsize - 1;
+    hash_rebuild(l, nsize);
+}
+
+/* Widens the direct table to len entries (ids 1 .. len-1), moving covered ids out of the hash. */
+static void dense_grow(struct ledger *l, size_t len)
+{
+    if (len <= l->dense_len)
+        return;
+    l->dense = xrealloc(l->dense, len * sizeof(*l->dense));
+    for (size_t i = l->dense_len; i < len; i++)
+        l->dense[i] = LEDGER_NONE;
+    l->dense_len = len;
+    if (l->hash_count)
+        hash_rebuild(l, l->hash_mask + 1);
+}
+
+/* Records id -> c for a new customer (ncust not yet counting it). The direct table covers an
+ * id when that keeps it at most two entries per customer (+ 1024): dense stores cost 4 bytes a
+ * customer and a lookup of the next id is the next int, where the hash is 32 bytes and a cache
+ * miss per lookup. */
+static void index_put(struct ledger *l, int64_t id, uint32_t c)
+{
+    if (id > 0 && (uint64_t)id >= l->dense_len) {
+        uint64_t limit = 2 * ((uint64_t)l->ncust + 1) + 1024;
+        if ((uint64_t)id < limit) {
+            uint64_t len = l->dense_len * 2;
+            if (len < (uint64_t)id + 1)
+                len = (uint64_t)id + 1;
+            if (len > limit)
+                len = limit;
+            dense_grow(l, (size_t)len);
+        }
+    }
+    if (id > 0 && (uint64_t)id < l->dense_len) {
+        l->dense[id] = (int32_t)c;
+        return;
+    }
+    hash_reserve(l, l->hash_count + 1);
+    hash_put(l->hash, l->hash_mask, id, c);
+    l->hash_count++;
 }
 
 struct ledger *ledger_new(int money_decimals)
@@ -92,6 +153,7 @@ void ledger_free(struct ledger **lp)
     free(l->contracts);
     free(l->referrals);
     free(l->feedback);
+    free(l->dense);
     free(l->hash);
     free(l->pending_referrer);
     free(l);
@@ -150,8 +212,7 @@ static long customer_add(struct ledger *l, const struct ledger_customer_in *in, 
     l->seg_cap[c] = 0;
     if (pending)
         l->pending_referrer[c] = in->referred_by;
-    hash_reserve(l, (size_t)c + 1);
-    hash_put(l->hash, l->hash_mask, in->id, c);
+    index_put(l, in->id, c);
     l->ncust++;
     return (long)c;
 }
@@ -188,23 +249,36 @@ void ledger_builder_init(struct ledger_builder *b, int money_decimals)
 {
     memset(b, 0, sizeof(*b));
     b->l = ledger_new(money_decimals);
-    b->last_id = INT64_MIN;
+    for (int p = 0; p < LEDGER_BUILDER_PARTS; p++)
+        b->part[p].last_id = INT64_MIN;
+}
+
+static void builder_free_lines(struct ledger_builder *b)
+{
+    for (int p = 0; p < LEDGER_BUILDER_PARTS; p++) {
+        free(b->part[p].lines);
+        b->part[p].lines = NULL;
+        b->part[p].n = b->part[p].alloc = 0;
+    }
 }
 
 void ledger_builder_release(struct ledger_builder *b)
 {
     ledger_free(&b->l);
-    free(b->lines);
+    builder_free_lines(b);
     memset(b, 0, sizeof(*b));
 }
 
 void ledger_builder_reserve(struct ledger_builder *b, size_t customers, size_t lines)
 {
+    struct ledger_builder_part *p = &b->part[0];
     customers_reserve(b->l, customers, 1);
-    hash_reserve(b->l, customers);
-    if (lines > b->alloc) {
-        b->lines = xrealloc(b->lines, lines * sizeof(*b->lines));
-        b->alloc = lines;
+    /* Store ids usually run 1 .. customers: the direct table then holds them all. */
+    if (customers < UINT32_MAX)
+        dense_grow(b->l, customers + 1);
+    if (lines > p->alloc) {
+        p->lines = xrealloc(p->lines, lines * sizeof(*p->lines));
+        p->alloc = lines;
     }
 }
 
@@ -214,30 +288,95 @@ long ledger_builder_add_customer(struct ledger_builder *b, const struct ledger_c
     return customer_add(b->l, c, 1, err);
 }
 
+/* Appends one line to part p; the customer lookup is cached because loaders add lines customer
+ * by customer. Reads the ledger only. */
+static int part_add(const struct ledger *l, struct ledger_builder_part *p, int64_t customer_id,
+                    int32_t day, int64_t amount, int64_t order_key, uint32_t product_key,
+                    struct ok_err *err)
+{
+    uint32_t c;
+    if (customer_id == p->last_id && p->last_id != INT64_MIN) {
+        c = p->last_cust;
+    } else {
+        long ci = customer_lookup(l, customer_id, "order line", err);
+        if (ci < 0)
+            return -1;
+        c = (uint32_t)ci;
+        p->last_id = customer_id;
+        p->last_cust = c;
+    }
+    if (check_day(day, "order line", err) < 0)
+        return -1;
+    if (p->n == p->alloc) {
+        /* Large reallocs are mremap()s in glibc: growing does not copy the lines. */
+        size_t n = p->alloc ? p->alloc * 2 : 4096;
+        p->lines = xrealloc(p->lines, n * sizeof(*p->lines));
+        p->alloc = n;
+    }
+    p->lines[p->n++] = (struct ledger_builder_line){amount, customer_id, day, c,
+                                                    (uint32_t)order_key, product_key};
+    return 0;
+}
+
 int ledger_builder_add_line(struct ledger_builder *b, int64_t customer_id, int32_t day,
                             int64_t amount, int64_t order_key, uint32_t product_key,
                             struct ok_err *err)
 {
-    uint32_t c;
-    if (customer_id == b->last_id && b->last_id != INT64_MIN) {
-        c = b->last_cust;
-    } else {
-        long ci = customer_lookup(b->l, customer_id, "order line", err);
-        if (ci < 0)
+    return part_add(b->l, &b->part[0], customer_id, day, amount, order_key, product_key, err);
+}
+
+int ledger_builder_add_lines(struct ledger_builder *b, unsigned part,
+                             const struct ledger_line_in *lines, size_t n, struct ok_err *err)
+{
+    if (part >= LEDGER_BUILDER_PARTS)
+        return ok_err_set(err, OK_ERR_INTERNAL, "ledger builder: no part %u", part);
+    struct ledger_builder_part *p = &b->part[part];
+    if (p->n + n > p->alloc) {
+        /* Large reallocs are mremap()s in glibc: growing does not copy the lines. */
+        size_t a = p->alloc ? p->alloc : 4096;
+        while (a < p->n + n)
+            a *= 2;
+        p->lines = xrealloc(p->lines, a * sizeof(*p->lines));
+        p->alloc = a;
+    }
+    struct ledger_builder_line *out = p->lines + p->n;
+    for (size_t i = 0; i < n; i++) {
+        if (check_day(lines[i].day, "order line", err) < 0) {
+            p->n += i;
             return -1;
-        c = (uint32_t)ci;
-        b->last_id = customer_id;
-        b->last_cust = c;
+        }
+        out[i] = (struct ledger_builder_line){lines[i].amount,
+                                              lines[i].customer_id,
+                                              lines[i].day,
+                                              LEDGER_BUILDER_UNRESOLVED,
+                                              (uint32_t)lines[i].order_key,
+                                              lines[i].product_key};
     }
-    if (check_day(day, "order line", err) < 0)
-        return -1;
-    if (b->n == b->alloc) {
-        size_t n = b->alloc ? b->alloc * 2 : 4096;
-        b->lines = xrealloc(b->lines, n * sizeof(*b->lines));
-        b->alloc = n;
+    p->n += n;
+    return 0;
+}
+
+/* Looks up the customers of lines added by ledger_builder_add_lines. */
+static int builder_resolve(struct ledger_builder *b, struct ok_err *err)
+{
+    const struct ledger *l = b->l;
+    for (int p = 0; p < LEDGER_BUILDER_PARTS; p++) {
+        struct ledger_builder_line *in = b->part[p].lines;
+        int64_t last_id = 0;
+        uint32_t last_cust = LEDGER_BUILDER_UNRESOLVED;
+        for (size_t i = 0; i < b->part[p].n; i++) {
+            if (in[i].cust != LEDGER_BUILDER_UNRESOLVED)
+                continue;
+            if (in[i].id != last_id || last_cust == LEDGER_BUILDER_UNRESOLVED) {
+                long c = customer_lookup(l, in[i].id, "order line", err);
+                if (c < 0)
+                    return -1;
+                last_id = in[i].id;
+                last_cust = (uint32_t)c;
+            }
+            in[i].cust = last_cust;
+        }
     }
-    b->lines[b->n++] =
-        (struct ledger_builder_line){amount, day, c, (uint32_t)order_key, product_key};
     return 0;
 }
 
@@ -337,7 +476,6 @@ static int resolve_renewals(struct ledger *l, struct ok_err *err);
 struct ledger *ledger_builder_finish(struct ledger_builder *b, struct ok_err *err)
 {
     struct ledger *l = b->l;
-    size_t n = b->n;
     struct sort_line *scratch = NULL;
     size_t scratch_alloc = 0;
 
@@ -357,45 +495,53 @@ struct ledger *ledger_builder_finish(struct ledger_builder *b, struct ok_err *er
     }
     free(l->pending_referrer);
     l->pending_referrer = NULL;
-    if (resolve_renewals(l, err) < 0) {
+    if (resolve_renewals(l, err) < 0 || builder_resolve(b, err) < 0) {
         ledger_builder_release(b);
         return NULL;
     }
 
-    /* Counting sort by customer index (stable, so date-ordered input stays date-ordered):
-     * one random write of a 24-byte record per line, then a sequential split into columns. */
+    /* Counting sort by customer index, stable (parts in order, each in the order added), so
+     * date-ordered input stays date-ordered. The lines are scattered straight into the columns:
+     * no second copy of the lines, and input that is already grouped by customer (a table in
+     * customer order) is written sequentially. */
+    size_t n = 0;
+    for (int p = 0; p < LEDGER_BUILDER_PARTS; p++)
+        n += b->part[p].n;
     for (uint32_t c = 0; c < l->ncust; c++)
         l->seg_len[c] = 0;
-    for (size_t i = 0; i < n; i++)
-        l->seg_len[b->lines[i].cust]++;
+    for (int p = 0; p < LEDGER_BUILDER_PARTS; p++) {
+        const struct ledger_builder_line *in = b->part[p].lines;
+        for (size_t i = 0; i < b->part[p].n; i++)
+            l->seg_len[in[i].cust]++;
+    }
     uint64_t off = 0;
     for (uint32_t c = 0; c < l->ncust; c++) {
         l->seg_off[c] = off; /* used as the write position during the scatter */
         off += l->seg_len[c];
     }
     size_t alloc = n ? n : 1;
-    struct ledger_builder_line *sorted = xmalloc(alloc * sizeof(*sorted));
-    int32_t min_day = INT32_MAX, max_day = INT32_MIN;
-    for (size_t i = 0; i < n; i++) {
-        const struct ledger_builder_line *in = &b->lines[i];
-        sorted[l->seg_off[in->cust]++] = *in;
-        min_day = in->day < min_day ? in->day : min_day;
-        max_day = in->day > max_day ? in->day : max_day;
-    }
-    free(b->lines);
-    b->lines = NULL;
     l->line_day = xmalloc(alloc * sizeof(*l->line_day));
     l->line_amount = xmalloc(alloc * sizeof(*l->line_amount));
     l->line_order = xmalloc(alloc * sizeof(*l->line_order));
     l->line_product = xmalloc(alloc * sizeof(*l->line_product));
     l->line_alloc = alloc;
-    for (size_t i = 0; i < n; i++) {
-        l->line_day[i] = sorted[i].day;
-        l->line_amount[i] = sorted[i].amount;
-        l->line_order[i] = sorted[i].order;
-        l->line_product[i] = sorted[i].product;
+    int32_t min_day = INT32_MAX, max_day = INT32_MIN;
+    for (int p = 0; p < LEDGER_BUILDER_PARTS; p++) {
+        const struct ledger_builder_line *in = b->part[p].lines;
+        for (size_t i = 0; i < b->part[p].n; i++) {
+            uint64_t at = l->seg_off[in[i].cust]++;
+            int32_t day = in[i].day;
+            l->line_day[at] = day;
+            l->line_amount[at] = in[i].amount;
+            l->line_order[at] = in[i].order;
+            l->line_product[at] = in[i].product;
+            min_day = day < min_day ? day : min_day;
+            max_day = day > max_day ? day : max_day;
+        }
+        free(b->part[p].lines);
+        b->part[p].lines = NULL;
+        b->part[p].n = b->part[p].alloc = 0;
     }
-    free(sorted);
     for (uint32_t c = 0; c < l->ncust; c++) {
         l->seg_off[c] -= l->seg_len[c];
         l->seg_cap[c] = l->seg_len[c];
@@ -682,6 +828,6 @@ void ledger_memory(const struct ledger *l, size_t *line_bytes, size_t *customer_
     if (line_bytes)
         *line_bytes = (size_t)l->line_alloc * per_line;
     if (customer_bytes)
-        *customer_bytes =
-            l->cust_alloc * per_cust + (l->hash ? (l->hash_mask + 1) * sizeof(*l->hash) : 0);
+        *customer_bytes = l->cust_alloc * per_cust + l->dense_len * sizeof(*l->dense) +
+                          (l->hash ? (l->hash_mask + 1) * sizeof(*l->hash) : 0);
 }

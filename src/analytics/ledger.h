@@ -99,11 +99,14 @@ struct ledger_hash_slot {
 
 struct ledger_builder_line {
     int64_t amount;
+    int64_t id;    /* the customer's id, while cust is LEDGER_BUILDER_UNRESOLVED */
     int32_t day;
-    uint32_t cust;
+    uint32_t cust; /* customer index */
     uint32_t order;
     uint32_t product;
 };
+
+#define LEDGER_BUILDER_UNRESOLVED UINT32_MAX
 
 struct ledger {
     /* customers (rows) */
@@ -142,20 +145,42 @@ struct ledger {
 
     int money_decimals; /* digits of the minor unit (0 yen, 2 cents), for report tables */
 
-    /* customer id -> index, open addressing; the id is kept in the slot so that a lookup
-     * touches one cache line */
+    /* customer id -> index. Store ids are mostly dense (1, 2, 3 ...), so ids in [1, dense_len)
+     * go through a direct table (dense[id], LEDGER_NONE when absent; at most 2 entries per
+     * customer + 1024); the others through an open-addressing hash whose slots keep the id, so
+     * that a lookup touches one cache line. An id is in exactly one of the two. */
+    int32_t *dense;
+    size_t dense_len;
     struct ledger_hash_slot *hash;
     size_t hash_mask;
+    size_t hash_count;
     int64_t *pending_referrer; /* referrer ids before they are resolved (builder only) */
 };
 
-struct ledger_builder {
-    struct ledger *l;
-    /* unsorted lines */
+/* Lines of one part, unsorted, with the customer already resolved to its index. */
+struct ledger_builder_part {
     size_t n, alloc;
     struct ledger_builder_line *lines;
     uint32_t last_cust; /* cache of the last id lookup: loaders add lines customer by customer */
     int64_t last_id;
+};
+
+#define LEDGER_BUILDER_PARTS 16
+
+struct ledger_builder {
+    struct ledger *l;
+    /* Part p's lines come before part p+1's (ties between equal (customer, day, order) keep
+     * that order); ledger_builder_add_line appends to part 0. */
+    struct ledger_builder_part part[LEDGER_BUILDER_PARTS];
+};
+
+/* One order line for the bulk adds (builder parts, ledger_add_lines). */
+struct ledger_line_in {
+    int64_t customer_id;
+    int32_t day;
+    int64_t amount;
+    int64_t order_key;
+    uint32_t product_key;
 };
 
 /* Starts a builder. money_decimals: digits of the currency's minor unit (0 yen, 2 cents). */
@@ -171,6 +196,13 @@ long ledger_builder_add_customer(struct ledger_builder *b, const struct ledger_c
 int ledger_builder_add_line(struct ledger_builder *b, int64_t customer_id, int32_t day,
                             int64_t amount, int64_t order_key, uint32_t product_key,
                             struct ok_err *err);
+/* Adds n lines to part (0 .. LEDGER_BUILDER_PARTS-1), e.g. one chunk of a table scan; on error
+ * (implausible day) nothing after the bad line is added. The customers are looked up at finish
+ * (an unknown one fails finish), so the lines may come before their customers, and calls for
+ * different parts may run in different threads at the same time as each other and as one
+ * thread adding customers, deals etc.: they touch nothing but their part. */
+int ledger_builder_add_lines(struct ledger_builder *b, unsigned part,
+                             const struct ledger_line_in *lines, size_t n, struct ok_err *err);
 /* Adds a deal; returns its index or -1 (unknown customer, bad kind/stage). closed_day is
  * required for won/lost deals. */
 long ledger_builder_add_deal(struct ledger_builder *b, int64_t customer_id,
@@ -199,13 +231,6 @@ long ledger_customer_index(const struct ledger *l, int64_t customer_id);
 long ledger_add_customer(struct ledger *l, const struct ledger_customer_in *c, struct ok_err *err);
 int ledger_add_line(struct ledger *l, int64_t customer_id, int32_t day, int64_t amount,
                     int64_t order_key, uint32_t product_key, struct ok_err *err);
-struct ledger_line_in {
-    int64_t customer_id;
-    int32_t day;
-    int64_t amount;
-    int64_t order_key;
-    uint32_t product_key;
-};
 /* Adds n lines (e.g. one order); on error nothing after the bad line is added. */
 int ledger_add_lines(struct ledger *l, const struct ledger_line_in *lines, size_t n,
                      struct ok_err *err);

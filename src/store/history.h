@@ -8,12 +8,14 @@
 #ifndef OK_STORE_HISTORY_H
 #define OK_STORE_HISTORY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
 #include "db/db.h"
 
 #define HISTORY_NO_DAY INT32_MIN
+#define HISTORY_LINE_PARTS 16
 
 struct history_customer {
     int64_t id;
@@ -63,14 +65,26 @@ struct history_sink {
     void *ctx;
     int (*customer)(void *ctx, const struct history_customer *c, struct ok_err *err);
     int (*line)(void *ctx, const struct history_line *l, struct ok_err *err);
+    /* Order lines in batches, used instead of `line` when set. The table is cut into
+     * HISTORY_LINE_PARTS chunks of its rowid range, part k being the k-th in storage order. On
+     * SQLite with a database file two threads read them, each on its own read-only connection
+     * holding the same snapshot: one from the last chunk backwards, starting at once, the other
+     * from the first chunk forwards once the other tables are done. Calls for different parts
+     * then run concurrently with each other and with the other callbacks, so this one must touch
+     * per-part state only. Otherwise all lines arrive as part 0, after the other tables. */
+    int (*lines)(void *ctx, unsigned part, const struct history_line *l, size_t n,
+                 struct ok_err *err);
     int (*deal)(void *ctx, const struct history_deal *d, struct ok_err *err);
     int (*contract)(void *ctx, const struct history_contract *k, struct ok_err *err);
     int (*referral)(void *ctx, const struct history_referral *r, struct ok_err *err);
     int (*feedback)(void *ctx, const struct history_feedback *f, struct ok_err *err);
 };
 
-/* Scans customers (in id order), then order lines, deals (id order), contracts, referrals and
- * feedback, inside one read transaction so that the snapshot is consistent. */
+/* Scans customers (in id order), then deals (id order), contracts, referrals, feedback and the
+ * order lines (through `line`, order lines come second, after the customers), inside one read
+ * transaction so that the snapshot is consistent (with the batch
+ * `lines` callback on SQLite, two transactions on two connections, verified to see the same
+ * commit; if a write lands between their starts, the scan falls back to one thread). */
 int store_history_scan(struct db *db, const struct history_sink *sink, struct ok_err *err);
 
 /* The order-code hash used for history_line.order_key (FNV-1a, 32 bits). */
