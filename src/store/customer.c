@@ -525,23 +525,22 @@ static int64_t search_dense_keys(struct db *db, int limit, struct ok_err *err)
 }
 
 /* How many keys the search terms match, counting each term up to cap. */
+#define SEARCH_COUNT(col)                                                                          \
+    " + (SELECT count(*) FROM (SELECT 1 FROM customers WHERE " col " >= ? AND " col " < ? "     \
+    "LIMIT ?))"
+/* Static texts: db_cached keys statements by the SQL pointer. */
+static const char SQL_SEARCH_KEYS3[] = "SELECT 0" SEARCH_COUNT("match_name")
+    SEARCH_COUNT("match_kana") SEARCH_COUNT("match_email");
+static const char SQL_SEARCH_KEYS4[] = "SELECT 0" SEARCH_COUNT("match_name")
+    SEARCH_COUNT("match_kana") SEARCH_COUNT("match_email") SEARCH_COUNT("match_phone");
+
 static int search_keys(struct db *db, const struct buf *key, const struct buf *bound,
                        const struct buf *phone, const struct buf *phone_bound, int64_t cap,
                        int64_t *n, struct ok_err *err)
 {
-    static const char *const cols[] = {"match_name", "match_kana", "match_email", "match_phone"};
-    struct buf sql;
     struct db_stmt *st;
     int i, idx = 1, k = phone->len ? 4 : 3, rc;
-    buf_init(&sql, 0);
-    buf_puts(&sql, "SELECT 0");
-    for (i = 0; i < k; i++)
-        buf_printf(&sql,
-                   " + (SELECT count(*) FROM (SELECT 1 FROM customers WHERE %s >= ? AND %s < ? "
-                   "LIMIT ?))",
-                   cols[i], cols[i]);
-    st = db_cached(db, sql.data, err);
-    buf_release(&sql);
+    st = db_cached(db, k == 4 ? SQL_SEARCH_KEYS4 : SQL_SEARCH_KEYS3, err);
     if (!st)
         return -1;
     for (i = 0; i < k; i++) {
