@@ -79,8 +79,7 @@ static int evaluate(struct http_req *r, const struct segment *s, int32_t as_of,
 }
 
 /* Checks a filter as saving does; the canonical text into out when not NULL. */
-static int check_filter(struct http_req *r, const char *text, struct buf *out,
-                        struct ok_err *err)
+static int check_filter(struct http_req *r, const char *text, struct buf *out, struct ok_err *err)
 {
     struct filter *f = population_compile(r->db, NULL, text, err);
     if (!f)
@@ -391,7 +390,8 @@ static int playbook_from_body(struct http_req *r, struct playbook *p, struct ok_
         free(p->steps[i].assignee_rule);
     }
     p->n_steps = 0;
-    json_array_foreach(steps, i, st) {
+    json_array_foreach(steps, i, st)
+    {
         char what[64];
         json_t *off = json_object_get(st, "offset_days");
         const char *names[] = {"channel", "subject", "body", "assignee_rule"};
@@ -404,7 +404,8 @@ static int playbook_from_body(struct http_req *r, struct playbook *p, struct ok_
             http_error(r, 400, "invalid", what, "%s must be an object", what);
             return -1;
         }
-        json_object_foreach(st, key, val) {
+        json_object_foreach(st, key, val)
+        {
             int known = !strcmp(key, "offset_days");
             for (k = 0; k < 4; k++)
                 if (!strcmp(key, names[k])) {
@@ -425,8 +426,7 @@ static int playbook_from_body(struct http_req *r, struct playbook *p, struct ok_
         if (!json_is_integer(off) || json_integer_value(off) < 0 ||
             json_integer_value(off) > 36500) {
             snprintf(what, sizeof(what), "steps[%zu].offset_days", i + 1);
-            http_error(r, 400, "invalid", what, "%s must be a whole number of days, 0-36500",
-                       what);
+            http_error(r, 400, "invalid", what, "%s must be a whole number of days, 0-36500", what);
             return -1;
         }
         snprintf(what, sizeof(what), "steps[%zu].subject", i + 1);

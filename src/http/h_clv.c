@@ -52,8 +52,10 @@ static int parse_model(struct http_req *r, const char *field, const char *text,
     struct ok_err err;
     ok_err_clear(&err);
     if (clv_model_parse(text, model, &err) < 0) {
-        http_error(r, 400, "invalid", field, "unknown model '%s': use bgnbd, pnbd, mbgnbd or "
-                   "gamma-gamma", text);
+        http_error(r, 400, "invalid", field,
+                   "unknown model '%s': use bgnbd, pnbd, mbgnbd or "
+                   "gamma-gamma",
+                   text);
         return -1;
     }
     return 0;
@@ -148,11 +150,11 @@ struct code_map {
     size_t n, alloc;
 };
 
-static int load_codes(struct db *db, int64_t lo, int64_t hi, struct code_map *m,
-                      struct ok_err *err)
+static int load_codes(struct db *db, int64_t lo, int64_t hi, struct code_map *m, struct ok_err *err)
 {
-    struct db_stmt *st = db_cached(db, "SELECT id, code FROM customers WHERE id BETWEEN ? AND ? "
-                                       "ORDER BY id",
+    struct db_stmt *st = db_cached(db,
+                                   "SELECT id, code FROM customers WHERE id BETWEEN ? AND ? "
+                                   "ORDER BY id",
                                    err);
     int rc;
     if (!st)
@@ -230,7 +232,8 @@ void h_clv_predict(struct http_req *r)
     if (model_text && parse_model(r, "model", model_text, &model) < 0)
         goto out;
     if (model == CLV_MODEL_GG) {
-        http_error(r, 400, "invalid", "model", "model names the counting model (bgnbd, pnbd or "
+        http_error(r, 400, "invalid", "model",
+                   "model names the counting model (bgnbd, pnbd or "
                    "mbgnbd); gamma-gamma is always used for spend");
         goto out;
     }
@@ -354,7 +357,8 @@ void h_clv_validate(struct http_req *r)
         http_query_date(r, "holdout_end", &holdout_end, &has_hold) < 0)
         return;
     if (model == CLV_MODEL_GG) {
-        http_error(r, 400, "invalid", "model", "validation compares purchase counts: use "
+        http_error(r, 400, "invalid", "model",
+                   "validation compares purchase counts: use "
                    "bgnbd, pnbd or mbgnbd");
         return;
     }
@@ -404,8 +408,7 @@ void h_clv_validate(struct http_req *r)
         struct table *track = value_validation_tracking_table(&v);
         buf_puts(&r->out, "{\"fit\":");
         value_fit_json(&r->out, &v.fit, value_unit_name(unit));
-        buf_printf(&r->out, ",\"calibration_end\":\"%s\",\"holdout_end\":\"%s\",\"bins\":", c1,
-                   c2);
+        buf_printf(&r->out, ",\"calibration_end\":\"%s\",\"holdout_end\":\"%s\",\"bins\":", c1, c2);
         table_render_json(bins, &r->out);
         buf_puts(&r->out, ",\"tracking\":");
         table_render_json(track, &r->out);

@@ -95,8 +95,8 @@ static int query_bool(struct http_req *r, const char *key, int *out)
 static const char *name_ext(const char *name)
 {
     const char *dot = strrchr(name, '.');
-    if (dot && (!strcasecmp(dot, ".xlsx") || !strcasecmp(dot, ".csv") ||
-                !strcasecmp(dot, ".tsv") || !strcasecmp(dot, ".txt")))
+    if (dot && (!strcasecmp(dot, ".xlsx") || !strcasecmp(dot, ".csv") || !strcasecmp(dot, ".tsv") ||
+                !strcasecmp(dot, ".txt")))
         return dot;
     return "";
 }
@@ -119,8 +119,7 @@ static int temp_file(const char *data, size_t len, const char *suffix, char *out
         if (n <= 0) {
             close(fd);
             unlink(out);
-            return ok_err_set(err, OK_ERR_IO, "cannot write a temporary file: %s",
-                              strerror(errno));
+            return ok_err_set(err, OK_ERR_IO, "cannot write a temporary file: %s", strerror(errno));
         }
         off += (size_t)n;
     }
@@ -162,10 +161,9 @@ static void report_json(struct buf *out, const struct import_options *o,
                    ",\"orders\":%lld,\"customers\":%lld,\"returns\":%lld,\"no_customer\":%lld,"
                    "\"customers_created\":%lld,\"customers_updated\":%lld,"
                    "\"products_created\":%lld",
-                   (long long)rep->orders, (long long)rep->customers_seen,
-                   (long long)rep->returns, (long long)rep->no_customer,
-                   (long long)rep->customers_created, (long long)rep->customers_updated,
-                   (long long)rep->products_created);
+                   (long long)rep->orders, (long long)rep->customers_seen, (long long)rep->returns,
+                   (long long)rep->no_customer, (long long)rep->customers_created,
+                   (long long)rep->customers_updated, (long long)rep->products_created);
     buf_puts(out, ",\"errors\":");
     lines_json(out, &rep->errors);
     buf_puts(out, ",\"warnings\":");
@@ -236,7 +234,8 @@ void h_imports_create(struct http_req *r)
         snprintf(name, sizeof(name), "%s", v);
     }
     if (!data || len == 0) {
-        http_error(r, 400, "invalid", "file", "the upload is empty: send the file as the body "
+        http_error(r, 400, "invalid", "file",
+                   "the upload is empty: send the file as the body "
                    "or as a multipart/form-data file part");
         goto out;
     }
@@ -340,8 +339,7 @@ void h_exports_get(struct http_req *r)
             json_out_field_string(&r->out, &first, "code", "unencodable");
             json_out_field_string(&r->out, &first, "message", err.message);
             json_out_field_string(&r->out, &first, "field", "encoding");
-            buf_printf(&r->out, "},\"unencodable\":%lld,\"problems\":",
-                       (long long)rep.unencodable);
+            buf_printf(&r->out, "},\"unencodable\":%lld,\"problems\":", (long long)rep.unencodable);
             lines_json(&r->out, &rep.problems);
             buf_putc(&r->out, '}');
             goto out;

@@ -392,8 +392,8 @@ void h_feedback_create(struct http_req *r)
     take(r, "text", &f.text);
     take(r, "received_on", &f.received_on);
     f.score = (int)http_body_int(r, "score", -1);
-    if (http_body_has(r, "score") && (http_body_int(r, "score", -1) < 0 ||
-                                      http_body_int(r, "score", -1) > 10)) {
+    if (http_body_has(r, "score") &&
+        (http_body_int(r, "score", -1) < 0 || http_body_int(r, "score", -1) > 10)) {
         http_error(r, 400, "invalid", "score", "score must be from 0 to 10");
         goto out;
     }

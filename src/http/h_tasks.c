@@ -174,8 +174,8 @@ void h_tasks_complete(struct http_req *r)
         }
         task_release(&t);
     }
-    act = automate_task_done(r->db, &r->actor, id, http_body_str(r, "outcome"),
-                             on[0] ? on : NULL, &err);
+    act = automate_task_done(r->db, &r->actor, id, http_body_str(r, "outcome"), on[0] ? on : NULL,
+                             &err);
     if (act < 0) {
         http_fail(r, &err);
         return;

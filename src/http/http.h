@@ -25,9 +25,9 @@
 #include "http/snap.h"
 #include "store/store.h"
 
-#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_PARAMS   4
 #define HTTP_PAGE_DEFAULT 50
-#define HTTP_PAGE_MAX 500
+#define HTTP_PAGE_MAX     500
 
 /* Who may call a route; each level includes the ones above it in the list. */
 enum http_perm {
@@ -56,7 +56,7 @@ struct http_route {
     const char *pattern; /* /api/v1/customers/{code}: {x} matches one segment */
     enum http_perm perm;
     void (*handler)(struct http_req *r);
-    const char *tag;     /* OpenAPI tag: the resource */
+    const char *tag; /* OpenAPI tag: the resource */
     const char *summary;
     const struct http_field *query; /* allowed query parameters, {NULL} terminated; NULL: none */
     const struct http_field *body;  /* JSON object fields, {NULL} terminated; NULL: no body */
@@ -134,9 +134,9 @@ int http_query_date(struct http_req *r, const char *key, int32_t *days, int *pre
  * last page; the cursor is opaque to clients (base64url of the store's key). */
 struct http_page {
     struct http_req *r;
-    int limit; /* items per page */
-    int n;     /* items written */
-    int more;  /* one more item was seen: there is a next page */
+    int limit;      /* items per page */
+    int n;          /* items written */
+    int more;       /* one more item was seen: there is a next page */
     struct buf key; /* key of the last item written */
     char *cursor;   /* decoded cursor from ?cursor=, NULL for the first page (owned) */
 };

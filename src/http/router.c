@@ -628,14 +628,15 @@ static int check_body(struct http_req *r)
     } else {
         ctype = http_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
         if (ctype && strncasecmp(ctype, "application/json", 16) != 0) {
-            http_error(r, 415, "unsupported_media_type", NULL,
-                       "send the body as application/json");
+            http_error(r, 415, "unsupported_media_type", NULL, "send the body as application/json");
             return -1;
         }
         r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
         if (!r->json) {
-            http_error(r, 400, "invalid_json", NULL, "the body is not valid JSON: %s (line %d, "
-                       "column %d)", jerr.text, jerr.line, jerr.column);
+            http_error(r, 400, "invalid_json", NULL,
+                       "the body is not valid JSON: %s (line %d, "
+                       "column %d)",
+                       jerr.text, jerr.line, jerr.column);
             return -1;
         }
         if (!json_is_object(r->json)) {
@@ -643,7 +644,8 @@ static int check_body(struct http_req *r)
             return -1;
         }
     }
-    json_object_foreach(r->json, key, v) {
+    json_object_foreach(r->json, key, v)
+    {
         for (f = r->route->body; f->name; f++)
             if (!strcmp(f->name, key))
                 break;

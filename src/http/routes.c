@@ -8,13 +8,27 @@
 #include "http/http.h"
 #include "core/banned.h"
 
-#define END {NULL, FT_STRING, 0, NULL}
+#define END                                                                                        \
+    {                                                                                              \
+        NULL, FT_STRING, 0, NULL                                                                   \
+    }
 #define PAGE                                                                                       \
     {"limit", FT_INT, 0, "items per page, 1-500 (default 50)"},                                    \
-        {"cursor", FT_STRING, 0, "next_cursor of the previous page"}
-#define S(name, doc) {name, FT_STRING, FF_NULLABLE, doc}
-#define SR(name, doc) {name, FT_STRING, FF_REQUIRED, doc}
-#define I(name, doc) {name, FT_INT, FF_NULLABLE, doc}
+    {                                                                                              \
+        "cursor", FT_STRING, 0, "next_cursor of the previous page"                                 \
+    }
+#define S(name, doc)                                                                               \
+    {                                                                                              \
+        name, FT_STRING, FF_NULLABLE, doc                                                          \
+    }
+#define SR(name, doc)                                                                              \
+    {                                                                                              \
+        name, FT_STRING, FF_REQUIRED, doc                                                          \
+    }
+#define I(name, doc)                                                                               \
+    {                                                                                              \
+        name, FT_INT, FF_NULLABLE, doc                                                             \
+    }
 
 static const struct http_field q_page[] = {PAGE, END};
 static const struct http_field q_customers[] = {
@@ -22,12 +36,11 @@ static const struct http_field q_customers[] = {
     {"owner", FT_STRING, 0, "owner login; '-' for team-handled customers"},
     PAGE,
     END};
-static const struct http_field q_orders[] = {
-    {"customer", FT_STRING, 0, "customer code"},
-    {"from", FT_STRING, 0, "first day (any date form)"},
-    {"to", FT_STRING, 0, "last day, inclusive"},
-    PAGE,
-    END};
+static const struct http_field q_orders[] = {{"customer", FT_STRING, 0, "customer code"},
+                                             {"from", FT_STRING, 0, "first day (any date form)"},
+                                             {"to", FT_STRING, 0, "last day, inclusive"},
+                                             PAGE,
+                                             END};
 static const struct http_field q_deals[] = {{"customer", FT_STRING, 0, "customer code"},
                                             {"stage", FT_STRING, 0, "open, won or lost"},
                                             {"lost_reason", FT_STRING, 0, "lost reason code"},
@@ -71,8 +84,7 @@ static const struct http_field q_report_plan[] = {
     {"leads", FT_NUMBER, 0, "plan: leads"},
     {"conversion", FT_NUMBER, 0, "plan: conversion rate (0-1)"},
     {"unit_price", FT_NUMBER, 0, "plan: average order value (major units)"},
-    {"scenario", FT_STRING, 0,
-     "plan: a further scenario NAME:key=value,... (repeatable, up to 8)"},
+    {"scenario", FT_STRING, 0, "plan: a further scenario NAME:key=value,... (repeatable, up to 8)"},
     {"leads_per_year", FT_NUMBER, 0, "lost-pool: leads per year"},
     {"won_per_year", FT_NUMBER, 0, "lost-pool: deals won per year"},
     {"years", FT_NUMBER, 0, "lost-pool: years"},
@@ -176,11 +188,11 @@ static const struct http_field b_token[] = {
     END};
 
 #define CUSTOMER_FIELDS                                                                            \
-    S("kind", "person or company"), S("name_kana", "reading, e.g. ヤマダ タロウ"),                  \
-        S("company", "company name"), S("email", "e-mail address"), S("phone", "phone number"),   \
+    S("kind", "person or company"), S("name_kana", "reading, e.g. ヤマダ タロウ"),                 \
+        S("company", "company name"), S("email", "e-mail address"), S("phone", "phone number"),    \
         S("postal_code", "postal code"), S("address", "address"),                                  \
-        S("birthday", "YYYY-MM-DD (any date form accepted)"),                                      \
-        S("source", "acquisition channel"), S("referred_by", "code of the referring customer"),   \
+        S("birthday", "YYYY-MM-DD (any date form accepted)"), S("source", "acquisition channel"),  \
+        S("referred_by", "code of the referring customer"),                                        \
         S("owner", "login of the staff member in charge; null: team-handled"),                     \
         S("tags", "comma-separated tags"),                                                         \
         {"attributes", FT_OBJECT, FF_NULLABLE, "custom attributes"},                               \
@@ -190,8 +202,10 @@ static const struct http_field b_customer_new[] = {
     SR("code", "the business's own customer id (unique)"), SR("name", "name as written"),
     CUSTOMER_FIELDS, END};
 static const struct http_field b_customer_edit[] = {
-    S("name", "name as written"), CUSTOMER_FIELDS,
-    {"version", FT_INT, 0, "the version edited (instead of If-Match)"}, END};
+    S("name", "name as written"),
+    CUSTOMER_FIELDS,
+    {"version", FT_INT, 0, "the version edited (instead of If-Match)"},
+    END};
 static const struct http_field b_order[] = {
     SR("order_code", "order (slip) code; lines share it"),
     I("line_no", "line number; absent: the next free one"),
@@ -205,17 +219,16 @@ static const struct http_field b_order[] = {
     S("store", "store"),
     S("original_code", "for a return: the order it reverses"),
     END};
-static const struct http_field b_deal[] = {
-    S("code", "optional business id"),
-    SR("customer_code", "customer code"),
-    S("kind", "new, renewal, upsell, cross_sell, referral"),
-    S("title", "title"),
-    I("amount", "expected amount in minor units"),
-    S("opened_at", "day opened (default today)"),
-    S("owner", "login of the owner"),
-    S("trigger", "triggers list code: what prompted it"),
-    S("product", "product sku"),
-    END};
+static const struct http_field b_deal[] = {S("code", "optional business id"),
+                                           SR("customer_code", "customer code"),
+                                           S("kind", "new, renewal, upsell, cross_sell, referral"),
+                                           S("title", "title"),
+                                           I("amount", "expected amount in minor units"),
+                                           S("opened_at", "day opened (default today)"),
+                                           S("owner", "login of the owner"),
+                                           S("trigger", "triggers list code: what prompted it"),
+                                           S("product", "product sku"),
+                                           END};
 static const struct http_field b_deal_win[] = {
     S("closed_on", "day won (default today)"),
     I("amount", "final amount in minor units (default: the deal's)"), END};
@@ -223,11 +236,15 @@ static const struct http_field b_deal_lose[] = {SR("reason", "lost reason code o
                                                 S("note", "what the customer said"),
                                                 S("closed_on", "day lost (default today)"), END};
 static const struct http_field b_product_new[] = {
-    SR("sku", "the product's code"), SR("name", "name"), S("category", "category"),
-    I("price", "list price in minor units"), S("tags", "comma-separated tags"), END};
-static const struct http_field b_product_edit[] = {
-    S("sku", "new code"), S("name", "name"), S("category", "category"),
-    I("price", "list price in minor units"), S("tags", "comma-separated tags"), END};
+    SR("sku", "the product's code"),   SR("name", "name"),
+    S("category", "category"),         I("price", "list price in minor units"),
+    S("tags", "comma-separated tags"), END};
+static const struct http_field b_product_edit[] = {S("sku", "new code"),
+                                                   S("name", "name"),
+                                                   S("category", "category"),
+                                                   I("price", "list price in minor units"),
+                                                   S("tags", "comma-separated tags"),
+                                                   END};
 static const struct http_field b_activity[] = {
     S("code", "optional business id"),
     SR("customer_code", "customer code"),
@@ -245,17 +262,24 @@ static const struct http_field b_list_add[] = {SR("code", "a-z 0-9 _, up to 40")
                                                SR("label_ja", "Japanese label"),
                                                S("label_en", "English label"), END};
 static const struct http_field b_list_edit[] = {
-    S("label_ja", "Japanese label"), S("label_en", "English label"),
-    {"active", FT_BOOL, 0, "false: no longer offered for new records"}, END};
+    S("label_ja", "Japanese label"),
+    S("label_en", "English label"),
+    {"active", FT_BOOL, 0, "false: no longer offered for new records"},
+    END};
 static const struct http_field b_user_new[] = {
-    SR("login", "1-64 of A-Z a-z 0-9 . _ - @"), S("display_name", "name shown"),
-    S("email", "e-mail"), S("role", "admin, manager, staff (default) or readonly"),
-    S("password", "initial password (8+ characters); absent: cannot log in yet"), END};
+    SR("login", "1-64 of A-Z a-z 0-9 . _ - @"),
+    S("display_name", "name shown"),
+    S("email", "e-mail"),
+    S("role", "admin, manager, staff (default) or readonly"),
+    S("password", "initial password (8+ characters); absent: cannot log in yet"),
+    END};
 static const struct http_field b_user_edit[] = {
-    S("display_name", "name shown"), S("email", "e-mail"),
+    S("display_name", "name shown"),
+    S("email", "e-mail"),
     S("role", "admin, manager, staff or readonly"),
     S("password", "new password; null removes it (ends all sessions)"),
-    {"disabled", FT_BOOL, 0, "true disables the user (ends all sessions)"}, END};
+    {"disabled", FT_BOOL, 0, "true disables the user (ends all sessions)"},
+    END};
 static const struct http_field b_contract[] = {
     S("code", "optional business id"),
     SR("customer_code", "customer code"),
@@ -265,10 +289,13 @@ static const struct http_field b_contract[] = {
     I("amount", "amount per term in minor units"),
     I("renewed_from", "id of the contract this one renews"),
     END};
-static const struct http_field b_contract_edit[] = {
-    S("code", "business id"), S("product", "product sku"), S("start_on", "first day"),
-    S("end_on", "last day"), I("amount", "amount per term in minor units"),
-    S("end_note", "note on why it ended"), END};
+static const struct http_field b_contract_edit[] = {S("code", "business id"),
+                                                    S("product", "product sku"),
+                                                    S("start_on", "first day"),
+                                                    S("end_on", "last day"),
+                                                    I("amount", "amount per term in minor units"),
+                                                    S("end_note", "note on why it ended"),
+                                                    END};
 static const struct http_field b_contract_renew[] = {
     S("code", "business id of the renewal"),
     S("start_on", "first day (default: the day after the old end)"),
@@ -289,9 +316,13 @@ static const struct http_field b_referral[] = {
     I("deal_id", "the deal that resulted"),
     END};
 static const struct http_field b_referral_edit[] = {
-    S("code", "business id"), S("referred_code", "code of the customer referred"),
-    S("prospect_name", "name of the person referred"), S("referred_on", "day of the referral"),
-    S("trigger", "triggers list code"), I("deal_id", "the deal that resulted"), END};
+    S("code", "business id"),
+    S("referred_code", "code of the customer referred"),
+    S("prospect_name", "name of the person referred"),
+    S("referred_on", "day of the referral"),
+    S("trigger", "triggers list code"),
+    I("deal_id", "the deal that resulted"),
+    END};
 static const struct http_field b_feedback[] = {
     S("code", "optional business id"),
     SR("customer_code", "customer code"),
@@ -301,15 +332,19 @@ static const struct http_field b_feedback[] = {
     S("received_on", "day received (default today)"),
     END};
 #define TASK_FIELDS                                                                                \
-    S("customer_code", "customer code"), S("assignee", "login; null: the team queue"),            \
+    S("customer_code", "customer code"), S("assignee", "login; null: the team queue"),             \
         S("queue", "team queue (default team)"), S("body", "details"),                             \
         S("channel", "phone, email, visit, letter, line, sms, other"),                             \
         I("deal_id", "deal it belongs to")
 static const struct http_field b_task[] = {
     SR("title", "what to do"), S("due_on", "due day (default today)"), TASK_FIELDS, END};
 static const struct http_field b_task_edit[] = {
-    S("title", "what to do"), S("due_on", "due day"), S("snoozed_until", "hidden until"),
-    TASK_FIELDS, {"version", FT_INT, 0, "the version edited (instead of If-Match)"}, END};
+    S("title", "what to do"),
+    S("due_on", "due day"),
+    S("snoozed_until", "hidden until"),
+    TASK_FIELDS,
+    {"version", FT_INT, 0, "the version edited (instead of If-Match)"},
+    END};
 static const struct http_field b_task_done[] = {
     SR("outcome", "reached, no_answer, interested, not_interested, won_back, ... "
                   "(won_back and not_interested end the playbook enrollment)"),
@@ -318,26 +353,32 @@ static const struct http_field b_task_done[] = {
     END};
 static const struct http_field b_task_snooze[] = {
     S("until", "day to show it again; null un-snoozes"),
-    {"version", FT_INT, 0, "the version seen (409 when changed meanwhile)"}, END};
+    {"version", FT_INT, 0, "the version seen (409 when changed meanwhile)"},
+    END};
 static const struct http_field b_task_reassign[] = {
-    S("assignee", "login; null: to the team queue"), S("queue", "move to this queue"),
-    {"version", FT_INT, 0, "the version seen (409 when changed meanwhile)"}, END};
+    S("assignee", "login; null: to the team queue"),
+    S("queue", "move to this queue"),
+    {"version", FT_INT, 0, "the version seen (409 when changed meanwhile)"},
+    END};
 static const struct http_field b_task_cancel[] = {
     S("outcome", "why"),
-    {"version", FT_INT, 0, "the version seen (409 when changed meanwhile)"}, END};
+    {"version", FT_INT, 0, "the version seen (409 when changed meanwhile)"},
+    END};
 static const struct http_field b_segment[] = {
     SR("name", "unique name"), SR("filter", "filter (docs/automation.md), e.g. state = sleeping"),
     S("description", "what it is for"), END};
-static const struct http_field b_segment_edit[] = {
-    S("name", "new name"), S("filter", "filter"), S("description", "what it is for"), END};
+static const struct http_field b_segment_edit[] = {S("name", "new name"), S("filter", "filter"),
+                                                   S("description", "what it is for"), END};
 static const struct http_field b_segment_check[] = {SR("filter", "filter to check"), END};
 #define PLAYBOOK_FIELDS                                                                            \
     S("description", "what it is for"),                                                            \
-        S("trigger_arg", "deal_lost: reason; contract_ending: days; entered_segment: segment"),  \
-        S("exit_rule", "bought_again (default), deal_won, left_segment or none"),                 \
-        {"active", FT_BOOL, 0, "false: no new enrollments"},                                        \
-        {"steps", FT_ARRAY, 0,                                                                     \
-         "[{offset_days, channel, subject, body, assignee_rule}]: replaces all steps"}
+        S("trigger_arg", "deal_lost: reason; contract_ending: days; entered_segment: segment"),    \
+        S("exit_rule", "bought_again (default), deal_won, left_segment or none"),                  \
+        {"active", FT_BOOL, 0, "false: no new enrollments"},                                       \
+    {                                                                                              \
+        "steps", FT_ARRAY, 0,                                                                      \
+            "[{offset_days, channel, subject, body, assignee_rule}]: replaces all steps"           \
+    }
 static const struct http_field b_playbook[] = {
     SR("name", "unique name"),
     SR("trigger", "first_purchase, deal_lost, became_sleeping, became_dead, contract_ending, "
@@ -345,13 +386,14 @@ static const struct http_field b_playbook[] = {
     PLAYBOOK_FIELDS, END};
 static const struct http_field b_playbook_edit[] = {
     S("name", "new name"), S("trigger", "trigger kind"), PLAYBOOK_FIELDS, END};
-static const struct http_field b_enroll[] = {
-    SR("customer_code", "customer code"), S("on", "trigger day (default today)"), END};
-static const struct http_field b_exit[] = {
-    SR("customer_code", "customer code"), S("reason", "why (default manual)"), END};
+static const struct http_field b_enroll[] = {SR("customer_code", "customer code"),
+                                             S("on", "trigger day (default today)"), END};
+static const struct http_field b_exit[] = {SR("customer_code", "customer code"),
+                                           S("reason", "why (default manual)"), END};
 static const struct http_field b_automation_run[] = {
     S("as_of", "run as of this day (default today)"),
-    {"no_send", FT_BOOL, 0, "queue e-mail without sending it"}, END};
+    {"no_send", FT_BOOL, 0, "queue e-mail without sending it"},
+    END};
 static const struct http_field b_clv_fit[] = {
     SR("model", "bgnbd, pnbd, mbgnbd or gamma-gamma"), S("unit", "day or week (default)"),
     S("calibration_end", "fit on orders up to this day (default today)"), END};
@@ -368,8 +410,7 @@ const struct http_route http_routes[] = {
      "who is logged in, and the CSRF token", NULL, NULL, 200},
     {"POST", API "/session", PERM_PUBLIC, h_session_login, "session",
      "log in: sets the session cookie, returns the CSRF token", NULL, b_login, 200},
-    {"DELETE", API "/session", PERM_READ, h_session_logout, "session", "log out", NULL, NULL,
-     204},
+    {"DELETE", API "/session", PERM_READ, h_session_logout, "session", "log out", NULL, NULL, 204},
     {"GET", API "/tokens", PERM_READ, h_tokens_list, "tokens", "the caller's API tokens", NULL,
      NULL, 200},
     {"POST", API "/tokens", PERM_READ, h_tokens_create, "tokens",
@@ -379,8 +420,8 @@ const struct http_route http_routes[] = {
 
     {"GET", API "/customers", PERM_READ, h_customers_list, "customers",
      "list and search customers (code order)", q_customers, NULL, 200},
-    {"POST", API "/customers", PERM_STAFF, h_customers_create, "customers", "add a customer",
-     NULL, b_customer_new, 201},
+    {"POST", API "/customers", PERM_STAFF, h_customers_create, "customers", "add a customer", NULL,
+     b_customer_new, 201},
     {"GET", API "/customers/{code}", PERM_READ, h_customers_get, "customers",
      "one customer (ETag: its version)", NULL, NULL, 200},
     {"PATCH", API "/customers/{code}", PERM_STAFF, h_customers_update, "customers",
@@ -390,36 +431,35 @@ const struct http_route http_routes[] = {
      "orders, deals, contracts, referrals, activities, feedback and tasks, newest first", q_page,
      NULL, 200},
 
-    {"GET", API "/orders", PERM_READ, h_orders_list, "orders", "order lines (id order)",
-     q_orders, NULL, 200},
+    {"GET", API "/orders", PERM_READ, h_orders_list, "orders", "order lines (id order)", q_orders,
+     NULL, 200},
     {"POST", API "/orders", PERM_STAFF, h_orders_create, "orders",
      "add an order line (reports count it at once)", NULL, b_order, 201},
 
-    {"GET", API "/deals", PERM_READ, h_deals_list, "deals", "deals (id order)", q_deals, NULL,
-     200},
+    {"GET", API "/deals", PERM_READ, h_deals_list, "deals", "deals (id order)", q_deals, NULL, 200},
     {"POST", API "/deals", PERM_STAFF, h_deals_create, "deals", "open a deal", NULL, b_deal, 201},
     {"GET", API "/deals/{id}", PERM_READ, h_deals_get, "deals", "one deal (by id or code)", NULL,
      NULL, 200},
-    {"POST", API "/deals/{id}/win", PERM_STAFF, h_deals_win, "deals", "close a deal as won",
-     NULL, b_deal_win, 200},
+    {"POST", API "/deals/{id}/win", PERM_STAFF, h_deals_win, "deals", "close a deal as won", NULL,
+     b_deal_win, 200},
     {"POST", API "/deals/{id}/lose", PERM_STAFF, h_deals_lose, "deals",
      "close a deal as lost, with a reason", NULL, b_deal_lose, 200},
 
     {"GET", API "/products", PERM_READ, h_products_list, "products", "products (sku order)",
      q_products, NULL, 200},
-    {"POST", API "/products", PERM_MANAGER, h_products_create, "products", "add a product",
-     NULL, b_product_new, 201},
-    {"GET", API "/products/{sku}", PERM_READ, h_products_get, "products", "one product", NULL,
-     NULL, 200},
-    {"PATCH", API "/products/{sku}", PERM_MANAGER, h_products_update, "products",
-     "edit a product", NULL, b_product_edit, 200},
+    {"POST", API "/products", PERM_MANAGER, h_products_create, "products", "add a product", NULL,
+     b_product_new, 201},
+    {"GET", API "/products/{sku}", PERM_READ, h_products_get, "products", "one product", NULL, NULL,
+     200},
+    {"PATCH", API "/products/{sku}", PERM_MANAGER, h_products_update, "products", "edit a product",
+     NULL, b_product_edit, 200},
 
     {"GET", API "/activities", PERM_READ, h_activities_list, "activities",
      "contact history, newest first", q_activities, NULL, 200},
-    {"POST", API "/activities", PERM_STAFF, h_activities_create, "activities",
-     "record a contact", NULL, b_activity, 201},
-    {"GET", API "/activities/{id}", PERM_READ, h_activities_get, "activities", "one activity",
-     NULL, NULL, 200},
+    {"POST", API "/activities", PERM_STAFF, h_activities_create, "activities", "record a contact",
+     NULL, b_activity, 201},
+    {"GET", API "/activities/{id}", PERM_READ, h_activities_get, "activities", "one activity", NULL,
+     NULL, 200},
     {"DELETE", API "/activities/{id}", PERM_STAFF, h_activities_delete, "activities",
      "delete an activity recorded by mistake", NULL, NULL, 204},
 
@@ -442,10 +482,10 @@ const struct http_route http_routes[] = {
 
     {"GET", API "/settings", PERM_READ, h_settings_list, "settings",
      "all settings with values and defaults", NULL, NULL, 200},
-    {"GET", API "/settings/{key}", PERM_READ, h_settings_get, "settings", "one setting", NULL,
-     NULL, 200},
-    {"PUT", API "/settings/{key}", PERM_ADMIN, h_settings_put, "settings", "change a setting",
-     NULL, b_setting, 200},
+    {"GET", API "/settings/{key}", PERM_READ, h_settings_get, "settings", "one setting", NULL, NULL,
+     200},
+    {"PUT", API "/settings/{key}", PERM_ADMIN, h_settings_put, "settings", "change a setting", NULL,
+     b_setting, 200},
     {"DELETE", API "/settings/{key}", PERM_ADMIN, h_settings_reset, "settings",
      "reset a setting to its default", NULL, NULL, 200},
 
@@ -454,12 +494,12 @@ const struct http_route http_routes[] = {
 
     {"GET", API "/contracts", PERM_READ, h_contracts_list, "contracts",
      "contracts in end-date order", q_contracts, NULL, 200},
-    {"POST", API "/contracts", PERM_STAFF, h_contracts_create, "contracts", "add a contract",
-     NULL, b_contract, 201},
+    {"POST", API "/contracts", PERM_STAFF, h_contracts_create, "contracts", "add a contract", NULL,
+     b_contract, 201},
     {"GET", API "/contracts/{id}", PERM_READ, h_contracts_get, "contracts",
      "one contract (by id or code)", NULL, NULL, 200},
-    {"PATCH", API "/contracts/{id}", PERM_STAFF, h_contracts_update, "contracts",
-     "edit a contract", NULL, b_contract_edit, 200},
+    {"PATCH", API "/contracts/{id}", PERM_STAFF, h_contracts_update, "contracts", "edit a contract",
+     NULL, b_contract_edit, 200},
     {"POST", API "/contracts/{id}/renew", PERM_STAFF, h_contracts_renew, "contracts",
      "renew: a new contract for the next term", NULL, b_contract_renew, 201},
     {"POST", API "/contracts/{id}/end", PERM_STAFF, h_contracts_end, "contracts",
@@ -472,15 +512,15 @@ const struct http_route http_routes[] = {
     {"GET", API "/referrals/{id}", PERM_READ, h_referrals_get, "referrals",
      "one referral (by id or code)", NULL, NULL, 200},
     {"PATCH", API "/referrals/{id}", PERM_STAFF, h_referrals_update, "referrals",
-     "edit a referral (the prospect became a customer, the deal is known)", NULL,
-     b_referral_edit, 200},
+     "edit a referral (the prospect became a customer, the deal is known)", NULL, b_referral_edit,
+     200},
 
     {"GET", API "/feedback", PERM_READ, h_feedback_list, "feedback",
      "what customers said, newest first", q_feedback, NULL, 200},
-    {"POST", API "/feedback", PERM_STAFF, h_feedback_create, "feedback", "record feedback",
-     NULL, b_feedback, 201},
-    {"GET", API "/feedback/{id}", PERM_READ, h_feedback_get, "feedback", "one feedback entry",
-     NULL, NULL, 200},
+    {"POST", API "/feedback", PERM_STAFF, h_feedback_create, "feedback", "record feedback", NULL,
+     b_feedback, 201},
+    {"GET", API "/feedback/{id}", PERM_READ, h_feedback_get, "feedback", "one feedback entry", NULL,
+     NULL, 200},
     {"DELETE", API "/feedback/{id}", PERM_STAFF, h_feedback_delete, "feedback",
      "delete feedback recorded by mistake", NULL, NULL, 204},
 
@@ -494,12 +534,12 @@ const struct http_route http_routes[] = {
     {"POST", API "/tasks/{id}/complete", PERM_STAFF, h_tasks_complete, "tasks",
      "complete with an outcome: records an activity, advances or exits the playbook", NULL,
      b_task_done, 200},
-    {"POST", API "/tasks/{id}/snooze", PERM_STAFF, h_tasks_snooze, "tasks",
-     "hide until a day", NULL, b_task_snooze, 200},
+    {"POST", API "/tasks/{id}/snooze", PERM_STAFF, h_tasks_snooze, "tasks", "hide until a day",
+     NULL, b_task_snooze, 200},
     {"POST", API "/tasks/{id}/reassign", PERM_STAFF, h_tasks_reassign, "tasks",
      "give to a user or the team queue", NULL, b_task_reassign, 200},
-    {"POST", API "/tasks/{id}/cancel", PERM_STAFF, h_tasks_cancel, "tasks", "cancel a task",
-     NULL, b_task_cancel, 200},
+    {"POST", API "/tasks/{id}/cancel", PERM_STAFF, h_tasks_cancel, "tasks", "cancel a task", NULL,
+     b_task_cancel, 200},
 
     {"GET", API "/segments", PERM_READ, h_segments_list, "segments", "saved segments by name",
      q_segments, NULL, 200},
@@ -524,32 +564,30 @@ const struct http_route http_routes[] = {
      "playbooks with their steps", q_playbooks, NULL, 200},
     {"POST", API "/playbooks", PERM_MANAGER, h_playbooks_create, "playbooks",
      "add a playbook (trigger, steps and templates are checked)", NULL, b_playbook, 201},
-    {"GET", API "/playbooks/{name}", PERM_READ, h_playbooks_get, "playbooks", "one playbook",
-     NULL, NULL, 200},
+    {"GET", API "/playbooks/{name}", PERM_READ, h_playbooks_get, "playbooks", "one playbook", NULL,
+     NULL, 200},
     {"PATCH", API "/playbooks/{name}", PERM_MANAGER, h_playbooks_update, "playbooks",
      "edit a playbook; steps replace all steps", NULL, b_playbook_edit, 200},
     {"POST", API "/playbooks/{name}/enroll", PERM_STAFF, h_playbooks_enroll, "playbooks",
      "enroll a customer by hand (200 when already enrolled)", NULL, b_enroll, 201},
     {"POST", API "/playbooks/{name}/exit", PERM_STAFF, h_playbooks_exit, "playbooks",
      "end a customer's active enrollments in the playbook", NULL, b_exit, 200},
-    {"GET", API "/playbooks/{name}/enrollments", PERM_READ, h_playbooks_enrollments,
-     "playbooks", "who is enrolled, at which step", q_enrollments, NULL, 200},
+    {"GET", API "/playbooks/{name}/enrollments", PERM_READ, h_playbooks_enrollments, "playbooks",
+     "who is enrolled, at which step", q_enrollments, NULL, 200},
 
     {"POST", API "/automation/run", PERM_MANAGER, h_automation_run, "automation",
-     "run one automation pass now (the server runs one every minute)", NULL, b_automation_run,
-     200},
+     "run one automation pass now (the server runs one every minute)", NULL, b_automation_run, 200},
     {"GET", API "/automation/stats", PERM_READ, h_automation_stats, "automation",
-     "per playbook and step: enrolled, contacted, responded, converted, revenue won back",
-     q_stats, NULL, 200},
-    {"GET", API "/automation/lost-reasons", PERM_READ, h_automation_lost_reasons,
-     "automation", "per lost reason: reactivation rate and days to reactivation", NULL, NULL,
-     200},
+     "per playbook and step: enrolled, contacted, responded, converted, revenue won back", q_stats,
+     NULL, 200},
+    {"GET", API "/automation/lost-reasons", PERM_READ, h_automation_lost_reasons, "automation",
+     "per lost reason: reactivation rate and days to reactivation", NULL, NULL, 200},
 
     {"POST", API "/clv/fit", PERM_MANAGER, h_clv_fit, "clv",
      "fit a value model on the orders and store it", NULL, b_clv_fit, 201},
     {"GET", API "/clv/predict", PERM_READ, h_clv_predict, "clv",
-     "per customer: p_alive, expected purchases, spend and CLV (customer id order)",
-     q_clv_predict, NULL, 200},
+     "per customer: p_alive, expected purchases, spend and CLV (customer id order)", q_clv_predict,
+     NULL, 200},
     {"GET", API "/clv/validate", PERM_READ, h_clv_validate, "clv",
      "calibration/holdout check of a model (JSON, or ?format=svg)", q_clv_validate, NULL, 200},
 
@@ -562,8 +600,8 @@ const struct http_route http_routes[] = {
     {"GET", API "/reports", PERM_READ, h_reports_list, "reports", "the available reports", NULL,
      NULL, 200},
     {"GET", API "/reports/{name}", PERM_READ, h_reports_get, "reports",
-     "one report as a table (same columns as `okaeri report NAME --format json`)",
-     q_report_plan, NULL, 200},
+     "one report as a table (same columns as `okaeri report NAME --format json`)", q_report_plan,
+     NULL, 200},
 };
 
 const size_t http_route_count = sizeof(http_routes) / sizeof(http_routes[0]);

@@ -150,9 +150,8 @@ static enum MHD_Result respond(struct server *s, struct conn_ctx *c)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     struct server *s = cls;
     struct conn_ctx *c = *con_cls;
@@ -435,9 +434,9 @@ int http_serve(const struct http_config *cfg, struct ok_err *err)
     signal(SIGPIPE, SIG_IGN);
 
     d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-        on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request,
+        &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)(cfg->max_connections > 0 ? cfg->max_connections : 512),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(cfg->timeout > 0 ? cfg->timeout : 30),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
@@ -450,8 +449,8 @@ int http_serve(const struct http_config *cfg, struct ok_err *err)
     info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     {
         char host[128] = "?";
-        const char *colon = cfg->listen[0] == '[' ? strchr(cfg->listen, ']') + 1
-                                                  : strrchr(cfg->listen, ':');
+        const char *colon =
+            cfg->listen[0] == '[' ? strchr(cfg->listen, ']') + 1 : strrchr(cfg->listen, ':');
         snprintf(host, sizeof(host), "%.*s", (int)(colon - cfg->listen), cfg->listen);
         fprintf(cfg->announce ? cfg->announce : stdout,
                 "okaeri: listening on http://%s:%u (%d threads)\n", host,
