@@ -4,8 +4,10 @@
  * duplicate key (OK_ERR_CONFLICT) or a bad reference (OK_ERR_INVALID) without engine codes.
  */
 #include "db/db.h"
+#include "db/db_sqlite.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +90,13 @@ static int path_dir_exists(const char *path)
     return stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
+/* Process-wide settings, made before SQLite initialises (sqlite3_config refuses them after):
+ * no memory statistics, which otherwise take a global mutex around every malloc and free. */
+static void sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sqlite_open_db(struct db *db, const char *path, int flags, struct ok_err *err)
 {
     sqlite3 *h = NULL;
@@ -116,6 +125,10 @@ static int sqlite_open_db(struct db *db, const char *path, int flags, struct ok_
     }
     if (flags & DB_OPEN_CREATE)
         oflags |= SQLITE_OPEN_CREATE;
+    {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        pthread_once(&once, sqlite_configure);
+    }
     rc = sqlite3_open_v2(path, &h, oflags, NULL);
     if (rc != SQLITE_OK) {
         ok_err_set(err, OK_ERR_IO, "cannot open %s: %s", path,
@@ -194,6 +207,12 @@ static int sqlite_bind_text(struct db_stmt *st, int idx, const char *s, size_t n
 {
     return sqlite3_bind_text64(raw(st), idx, s, n, SQLITE_TRANSIENT, SQLITE_UTF8) == SQLITE_OK ? 0
                                                                                                : -1;
+}
+
+int db_sqlite_bind_text_static(struct db_stmt *st, int idx, const char *s, size_t n)
+{
+    return sqlite3_bind_text64(raw(st), idx, s, n, SQLITE_STATIC, SQLITE_UTF8) == SQLITE_OK ? 0
+                                                                                            : -1;
 }
 
 static int sqlite_bind_null(struct db_stmt *st, int idx)

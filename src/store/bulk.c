@@ -19,12 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/text.h"
 #include "db/db_postgres.h"
+#include "db/db_sqlite.h"
 #include "store/store.h"
 #include "core/banned.h"
 
@@ -139,7 +141,7 @@ struct dropped_index {
 /* Engine settings to restore (SQLite). */
 struct saved_settings {
     int saved;
-    int64_t synchronous, cache_size, foreign_keys, temp_store;
+    int64_t synchronous, cache_size, foreign_keys, temp_store, threads;
     char journal_mode[16];
     int journal_changed;
 };
@@ -523,7 +525,7 @@ static int table_flush(struct bulk *b, enum table_id id, struct ok_err *err)
     struct table *t = &b->tables[id];
     const struct table_def *def = t->def;
     struct db_stmt *st;
-    int i, k = t->pending;
+    int i, k = t->pending, sqlite = db_engine_of(b->db) == DB_ENGINE_SQLITE;
     if (k == 0)
         return 0;
     if (is_pg(b)) {
@@ -553,7 +555,11 @@ static int table_flush(struct bulk *b, enum table_id id, struct ok_err *err)
             db_bind_i64(st, i + 1, t->ints[i]);
             break;
         case VAL_TEXT:
-            db_bind_text(st, i + 1, t->text.data + t->ints[i], t->lens[i]);
+            /* t->text is left alone until the statement has run: no copy on SQLite. */
+            if (sqlite)
+                db_sqlite_bind_text_static(st, i + 1, t->text.data + t->ints[i], t->lens[i]);
+            else
+                db_bind_text(st, i + 1, t->text.data + t->ints[i], t->lens[i]);
             break;
         default:
             db_bind_null(st, i + 1);
@@ -614,6 +620,7 @@ static int tune_before(struct bulk *b, struct ok_err *err)
         db_query_i64(b->db, "PRAGMA cache_size", &s->cache_size, err) < 0 ||
         db_query_i64(b->db, "PRAGMA foreign_keys", &s->foreign_keys, err) < 0 ||
         db_query_i64(b->db, "PRAGMA temp_store", &s->temp_store, err) < 0 ||
+        db_query_i64(b->db, "PRAGMA threads", &s->threads, err) < 0 ||
         query_text(b->db, "PRAGMA journal_mode", s->journal_mode, sizeof(s->journal_mode), err) < 0)
         return -1;
     s->saved = 1;
@@ -623,6 +630,13 @@ static int tune_before(struct bulk *b, struct ok_err *err)
      * peak to ~900 MB; SQLite's sorter spills to temporary files instead. */
     if (db_exec(b->db, "PRAGMA synchronous=OFF; PRAGMA cache_size=-262144", err) < 0)
         return -1;
+    /* The index rebuilds at the end sort in helper threads (SQLite's multi-threaded sorter). */
+    {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        snprintf(buf, sizeof(buf), "PRAGMA threads=%ld", cpus > 1 ? (cpus < 4 ? cpus : 4) : 0);
+        if (db_exec(b->db, buf, err) < 0)
+            return -1;
+    }
     if (b->flags & BULK_TRUST_REFERENCES) {
         if (db_exec(b->db, "PRAGMA foreign_keys=OFF", err) < 0)
             return -1;
@@ -647,9 +661,9 @@ static void restore_settings(struct bulk *b)
         return;
     snprintf(sql, sizeof(sql),
              "PRAGMA synchronous=%lld; PRAGMA cache_size=%lld; PRAGMA temp_store=%lld; "
-             "PRAGMA foreign_keys=%lld",
+             "PRAGMA foreign_keys=%lld; PRAGMA threads=%lld",
              (long long)s->synchronous, (long long)s->cache_size, (long long)s->temp_store,
-             (long long)s->foreign_keys);
+             (long long)s->foreign_keys, (long long)s->threads);
     db_exec(b->db, sql, &ignored);
     if (s->journal_changed) {
         snprintf(sql, sizeof(sql), "PRAGMA journal_mode=%s", s->journal_mode);
