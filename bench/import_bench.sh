@@ -4,6 +4,7 @@
 # file into a bare table. Prints `key value` lines.
 #   IMPORT_BENCH_LINES  order lines in the file (default 1,000,000)
 #   IMPORT_BENCH_DIR    work directory (default build/bench-import)
+#   IMPORT_BENCH_SOURCE a demo database to export from (default: a new demo)
 #   OKAERI              the binary (default ./okaeri)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,13 +15,18 @@ work=${IMPORT_BENCH_DIR:-$top/build/bench-import}
 mkdir -p "$work"
 rm -f "$work"/*.db "$work"/*.db-* "$work"/orders.csv "$work"/customers.csv
 
-# about 10 order lines per demo customer
-customers=$(( (lines + 9) / 10 + 1 ))
-"$okaeri" --db "$work/src.db" demo --customers "$customers" --seed 1 >/dev/null
+# The source: IMPORT_BENCH_SOURCE (an existing demo database, e.g. the one bench/run made),
+# else a new demo with about 10 order lines per customer.
+src=${IMPORT_BENCH_SOURCE:-}
+if [ -z "$src" ] || [ ! -f "$src" ]; then
+    customers=$(( (lines + 9) / 10 + 1 ))
+    src="$work/src.db"
+    "$okaeri" --db "$src" demo --customers "$customers" --seed 1 >/dev/null
+fi
 # owners are users and referrers customers of the source database: left out here
-"$okaeri" --db "$work/src.db" export customers -o "$work/customers.csv" \
+"$okaeri" --db "$src" export customers -o "$work/customers.csv" \
     --columns code,name,name_kana,company,email,phone,postal_code,address,birthday,source,tags >/dev/null
-"$okaeri" --db "$work/src.db" export orders -o "$work/all-orders.csv" >/dev/null
+"$okaeri" --db "$src" export orders -o "$work/all-orders.csv" >/dev/null
 head -n $((lines + 1)) "$work/all-orders.csv" >"$work/orders.csv"
 rm -f "$work/all-orders.csv"
 got=$(($(wc -l <"$work/orders.csv") - 1))
