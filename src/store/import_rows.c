@@ -107,6 +107,7 @@ struct order_upsert {
     struct buf text;
     char now[20];
     int64_t start_rows; /* max(id) (SQLite) or count(*) before the import */
+    int64_t start_max_id; /* max(id) before the import: new rows have larger ids */
     int64_t given, changed;
     int32_t cached_day;
     char cached_date[11];
@@ -147,7 +148,8 @@ struct order_upsert *store_order_upsert_new(struct db *db, struct ok_err *err)
     buf_init(&u->text, 0);
     store_now_utc(u->now);
     u->cached_day = INT32_MIN;
-    if (rows_now(db, &u->start_rows, err) < 0)
+    if (rows_now(db, &u->start_rows, err) < 0 ||
+        db_query_i64(db, "SELECT coalesce(max(id), 0) FROM orders", &u->start_max_id, err) < 0)
         goto fail;
     /* Into an empty table, building the customer index once at the end (a sort) beats
      * millions of random B-tree inserts. The UNIQUE index stays: upserts need it. */
@@ -337,12 +339,12 @@ static int finish(struct order_upsert *u, struct ok_err *err)
         free(u->dropped_index);
         u->dropped_index = NULL;
     }
-    if (db_engine_of(u->db) != DB_ENGINE_SQLITE)
-        return 0; /* ids are not ordered by insertion there: returns keep the given link */
+    /* Identity ids grow with each insert on both engines (PostgreSQL's sequence skips values
+     * on conflicts but never goes back), so the new rows are those above the old max(id). */
     st = db_prepare(u->db, SQL_LINK_RETURNS, err);
     if (!st)
         return -1;
-    db_bind_i64(st, 1, u->start_rows);
+    db_bind_i64(st, 1, u->start_max_id);
     rc = db_step(st, err);
     db_stmt_free(&st);
     return rc < 0 ? -1 : 0;
@@ -379,16 +381,45 @@ static int run_update(struct db *db, struct db_stmt *st, struct ok_err *err)
     return db_changes(db) > 0 ? 1 : 0;
 }
 
+/* The updates below set each column and write only when one differs; every value is bound
+ * twice, at k (SET) and at k + off (the comparison), because the statements use plain `?`:
+ * SQLite's numbered `?NNN` has no PostgreSQL equivalent in the driver. */
+static void bind2_i64(struct db_stmt *st, int k, int off, int64_t v)
+{
+    db_bind_i64(st, k, v);
+    db_bind_i64(st, k + off, v);
+}
+
+static void bind2_id(struct db_stmt *st, int k, int off, int64_t id)
+{
+    bind_id(st, k, id);
+    bind_id(st, k + off, id);
+}
+
+static void bind2_text(struct db_stmt *st, int k, int off, const char *s)
+{
+    db_bind_text(st, k, s, (size_t)-1);
+    db_bind_text(st, k + off, s, (size_t)-1);
+}
+
+/* NULL for NULL or "" */
+static void bind2_text_or_null(struct db_stmt *st, int k, int off, const char *s)
+{
+    db_bind_text_or_null(st, k, s);
+    db_bind_text_or_null(st, k + off, s);
+}
+
+/* SET: 12 columns at 1..12, updated_at at 13, code at 14, comparisons at 15..26 */
 static const char SQL_UPDATE_DEAL[] =
-    "UPDATE deals SET customer_id = ?2, kind = ?3, stage = ?4, title = ?5, amount = ?6, "
-    "opened_at = ?7, closed_at = ?8, owner_id = ?9, lost_reason_id = ?10, lost_note = ?11, "
-    "trigger_id = ?12, product_id = ?13, version = version + 1, updated_at = ?14 "
-    "WHERE code = ?1 AND (customer_id IS DISTINCT FROM ?2 OR kind IS DISTINCT FROM ?3 "
-    "OR stage IS DISTINCT FROM ?4 OR title IS DISTINCT FROM ?5 OR amount IS DISTINCT FROM ?6 "
-    "OR opened_at IS DISTINCT FROM ?7 OR closed_at IS DISTINCT FROM ?8 "
-    "OR owner_id IS DISTINCT FROM ?9 OR lost_reason_id IS DISTINCT FROM ?10 "
-    "OR lost_note IS DISTINCT FROM ?11 OR trigger_id IS DISTINCT FROM ?12 "
-    "OR product_id IS DISTINCT FROM ?13)";
+    "UPDATE deals SET customer_id = ?, kind = ?, stage = ?, title = ?, amount = ?, "
+    "opened_at = ?, closed_at = ?, owner_id = ?, lost_reason_id = ?, lost_note = ?, "
+    "trigger_id = ?, product_id = ?, version = version + 1, updated_at = ? "
+    "WHERE code = ? AND (customer_id IS DISTINCT FROM ? OR kind IS DISTINCT FROM ? "
+    "OR stage IS DISTINCT FROM ? OR title IS DISTINCT FROM ? OR amount IS DISTINCT FROM ? "
+    "OR opened_at IS DISTINCT FROM ? OR closed_at IS DISTINCT FROM ? "
+    "OR owner_id IS DISTINCT FROM ? OR lost_reason_id IS DISTINCT FROM ? "
+    "OR lost_note IS DISTINCT FROM ? OR trigger_id IS DISTINCT FROM ? "
+    "OR product_id IS DISTINCT FROM ?)";
 
 int store_import_update_deal(struct db *db, const char *code, int64_t customer_id,
                              const char *kind, const char *stage, const char *title,
@@ -397,34 +428,36 @@ int store_import_update_deal(struct db *db, const char *code, int64_t customer_i
                              int64_t trigger_id, int64_t product_id, struct ok_err *err)
 {
     struct db_stmt *st = db_cached(db, SQL_UPDATE_DEAL, err);
+    const int off = 14;
     char now[20];
     if (!st)
         return -1;
     store_now_utc(now);
-    db_bind_text(st, 1, code, (size_t)-1);
-    db_bind_i64(st, 2, customer_id);
-    db_bind_text(st, 3, kind && *kind ? kind : "new", (size_t)-1);
-    db_bind_text(st, 4, stage && *stage ? stage : "open", (size_t)-1);
-    db_bind_text(st, 5, title ? title : "", (size_t)-1);
-    db_bind_i64(st, 6, amount);
-    db_bind_text(st, 7, opened_at, (size_t)-1);
-    db_bind_text_or_null(st, 8, closed_at);
-    bind_id(st, 9, owner_id);
-    bind_id(st, 10, lost_reason_id);
-    db_bind_text_or_null(st, 11, lost_note);
-    bind_id(st, 12, trigger_id);
-    bind_id(st, 13, product_id);
-    db_bind_text(st, 14, now, (size_t)-1);
+    bind2_i64(st, 1, off, customer_id);
+    bind2_text(st, 2, off, kind && *kind ? kind : "new");
+    bind2_text(st, 3, off, stage && *stage ? stage : "open");
+    bind2_text(st, 4, off, title ? title : "");
+    bind2_i64(st, 5, off, amount);
+    bind2_text(st, 6, off, opened_at);
+    bind2_text_or_null(st, 7, off, closed_at);
+    bind2_id(st, 8, off, owner_id);
+    bind2_id(st, 9, off, lost_reason_id);
+    bind2_text_or_null(st, 10, off, lost_note);
+    bind2_id(st, 11, off, trigger_id);
+    bind2_id(st, 12, off, product_id);
+    db_bind_text(st, 13, now, (size_t)-1);
+    db_bind_text(st, 14, code, (size_t)-1);
     return run_update(db, st, err);
 }
 
+/* SET: 8 columns at 1..8, code at 9, comparisons at 10..17 */
 static const char SQL_UPDATE_ACTIVITY[] =
-    "UPDATE activities SET customer_id = ?2, user_id = ?3, occurred_at = ?4, channel = ?5, "
-    "direction = ?6, subject = ?7, body = ?8, outcome = ?9 "
-    "WHERE code = ?1 AND (customer_id IS DISTINCT FROM ?2 OR user_id IS DISTINCT FROM ?3 "
-    "OR occurred_at IS DISTINCT FROM ?4 OR channel IS DISTINCT FROM ?5 "
-    "OR direction IS DISTINCT FROM ?6 OR subject IS DISTINCT FROM ?7 "
-    "OR body IS DISTINCT FROM ?8 OR outcome IS DISTINCT FROM ?9)";
+    "UPDATE activities SET customer_id = ?, user_id = ?, occurred_at = ?, channel = ?, "
+    "direction = ?, subject = ?, body = ?, outcome = ? "
+    "WHERE code = ? AND (customer_id IS DISTINCT FROM ? OR user_id IS DISTINCT FROM ? "
+    "OR occurred_at IS DISTINCT FROM ? OR channel IS DISTINCT FROM ? "
+    "OR direction IS DISTINCT FROM ? OR subject IS DISTINCT FROM ? "
+    "OR body IS DISTINCT FROM ? OR outcome IS DISTINCT FROM ?)";
 
 int store_import_update_activity(struct db *db, const char *code, int64_t customer_id,
                                  int64_t user_id, const char *occurred_at, const char *channel,
@@ -432,41 +465,46 @@ int store_import_update_activity(struct db *db, const char *code, int64_t custom
                                  const char *outcome, struct ok_err *err)
 {
     struct db_stmt *st = db_cached(db, SQL_UPDATE_ACTIVITY, err);
+    const int off = 9;
     if (!st)
         return -1;
-    db_bind_text(st, 1, code, (size_t)-1);
-    db_bind_i64(st, 2, customer_id);
-    bind_id(st, 3, user_id);
-    db_bind_text(st, 4, occurred_at, (size_t)-1);
-    db_bind_text(st, 5, channel, (size_t)-1);
-    db_bind_text(st, 6, direction && *direction ? direction : "out", (size_t)-1);
-    db_bind_text(st, 7, subject ? subject : "", (size_t)-1);
-    db_bind_text(st, 8, body ? body : "", (size_t)-1);
-    db_bind_text_or_null(st, 9, outcome);
+    bind2_i64(st, 1, off, customer_id);
+    bind2_id(st, 2, off, user_id);
+    bind2_text(st, 3, off, occurred_at);
+    bind2_text(st, 4, off, channel);
+    bind2_text(st, 5, off, direction && *direction ? direction : "out");
+    bind2_text(st, 6, off, subject ? subject : "");
+    bind2_text(st, 7, off, body ? body : "");
+    bind2_text_or_null(st, 8, off, outcome);
+    db_bind_text(st, 9, code, (size_t)-1);
     return run_update(db, st, err);
 }
 
+/* SET: 5 columns at 1..5, code at 6, comparisons at 7..11 */
 static const char SQL_UPDATE_FEEDBACK[] =
-    "UPDATE feedback SET customer_id = ?2, kind = ?3, score = ?4, text = ?5, received_on = ?6 "
-    "WHERE code = ?1 AND (customer_id IS DISTINCT FROM ?2 OR kind IS DISTINCT FROM ?3 "
-    "OR score IS DISTINCT FROM ?4 OR text IS DISTINCT FROM ?5 "
-    "OR received_on IS DISTINCT FROM ?6)";
+    "UPDATE feedback SET customer_id = ?, kind = ?, score = ?, text = ?, received_on = ? "
+    "WHERE code = ? AND (customer_id IS DISTINCT FROM ? OR kind IS DISTINCT FROM ? "
+    "OR score IS DISTINCT FROM ? OR text IS DISTINCT FROM ? "
+    "OR received_on IS DISTINCT FROM ?)";
 
 int store_import_update_feedback(struct db *db, const char *code, int64_t customer_id,
                                  const char *kind, int score, const char *text,
                                  const char *received_on, struct ok_err *err)
 {
     struct db_stmt *st = db_cached(db, SQL_UPDATE_FEEDBACK, err);
+    const int off = 6;
     if (!st)
         return -1;
-    db_bind_text(st, 1, code, (size_t)-1);
-    db_bind_i64(st, 2, customer_id);
-    db_bind_text(st, 3, kind, (size_t)-1);
-    if (score >= 0)
-        db_bind_i64(st, 4, score);
-    else
-        db_bind_null(st, 4);
-    db_bind_text(st, 5, text ? text : "", (size_t)-1);
-    db_bind_text(st, 6, received_on, (size_t)-1);
+    bind2_i64(st, 1, off, customer_id);
+    bind2_text(st, 2, off, kind);
+    if (score >= 0) {
+        bind2_i64(st, 3, off, score);
+    } else {
+        db_bind_null(st, 3);
+        db_bind_null(st, 3 + off);
+    }
+    bind2_text(st, 4, off, text ? text : "");
+    bind2_text(st, 5, off, received_on);
+    db_bind_text(st, 6, code, (size_t)-1);
     return run_update(db, st, err);
 }

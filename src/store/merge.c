@@ -88,15 +88,18 @@ static int ref_columns(struct db *db, struct ref_col **out, size_t *n, struct ok
     return 0;
 }
 
-static int exec_ids(struct db *db, const char *sql, int64_t a, int64_t b, int64_t *changes,
-                    struct ok_err *err)
+/* Runs sql with ids[i] bound to its (i+1)-th `?`. Plain `?` only: the PostgreSQL driver numbers
+ * placeholders in order and does not understand SQLite's `?NNN`. */
+static int exec_ids(struct db *db, const char *sql, const int64_t *ids, size_t n,
+                    int64_t *changes, struct ok_err *err)
 {
     struct db_stmt *st = db_prepare(db, sql, err);
+    size_t i;
     int rc;
     if (!st)
         return -1;
-    db_bind_i64(st, 1, a);
-    db_bind_i64(st, 2, b);
+    for (i = 0; i < n; i++)
+        db_bind_i64(st, (int)i + 1, ids[i]);
     rc = db_step(st, err);
     if (rc >= 0 && changes)
         *changes += db_changes(db);
@@ -116,6 +119,7 @@ int store_customer_merge(struct db *db, const struct store_actor *who, const cha
     struct customer keep, other;
     struct ref_col *refs = NULL;
     size_t nrefs = 0, i;
+    int64_t ids[4];
     struct buf before, after, sql;
     int rc = -1, in_tx = 0;
     memset(&keep, 0, sizeof(keep));
@@ -137,31 +141,34 @@ int store_customer_merge(struct db *db, const struct store_actor *who, const cha
     customer_to_json(&other, &before);
     if (ref_columns(db, &refs, &nrefs, err) < 0)
         goto out;
+    ids[0] = keep.id;
+    ids[1] = other.id;
+    ids[2] = other.id;
+    ids[3] = keep.id;
     /* A referral between the two would become a self-referral: it goes. An enrollment of both
      * in the same playbook for the same trigger keeps keep's. */
     if (exec_ids(db,
-                 "DELETE FROM referrals WHERE (referrer_id = ?1 AND referred_id = ?2) "
-                 "OR (referrer_id = ?2 AND referred_id = ?1)",
-                 keep.id, other.id, NULL, err) < 0)
+                 "DELETE FROM referrals WHERE (referrer_id = ? AND referred_id = ?) "
+                 "OR (referrer_id = ? AND referred_id = ?)",
+                 ids, 4, NULL, err) < 0)
         goto out;
     if (exec_ids(db,
-                 "DELETE FROM enrollments WHERE customer_id = ?2 AND EXISTS (SELECT 1 FROM "
-                 "enrollments e WHERE e.customer_id = ?1 AND e.playbook_id = "
+                 "DELETE FROM enrollments WHERE customer_id = ? AND EXISTS (SELECT 1 FROM "
+                 "enrollments e WHERE e.customer_id = ? AND e.playbook_id = "
                  "enrollments.playbook_id AND e.trigger_key = enrollments.trigger_key)",
-                 keep.id, other.id, NULL, err) < 0)
+                 ids + 2, 2, NULL, err) < 0)
         goto out;
     for (i = 0; i < nrefs; i++) {
         buf_reset(&sql);
-        buf_printf(&sql, "UPDATE \"%s\" SET \"%s\" = ?1 WHERE \"%s\" = ?2", refs[i].table,
+        buf_printf(&sql, "UPDATE \"%s\" SET \"%s\" = ? WHERE \"%s\" = ?", refs[i].table,
                    refs[i].column, refs[i].column);
-        if (exec_ids(db, sql.data, keep.id, other.id, moved, err) < 0)
+        if (exec_ids(db, sql.data, ids, 2, moved, err) < 0)
             goto out;
     }
-    if (exec_ids(db, "UPDATE customers SET referred_by = NULL WHERE id = ?1 AND referred_by = ?1",
-                 keep.id, keep.id, NULL, err) < 0)
+    if (exec_ids(db, "UPDATE customers SET referred_by = NULL WHERE id = ? AND referred_by = ?",
+                 (const int64_t[]){keep.id, keep.id}, 2, NULL, err) < 0)
         goto out;
-    if (exec_ids(db, "DELETE FROM customers WHERE id = ?2 AND ?1 > 0", keep.id, other.id, NULL,
-                 err) < 0)
+    if (exec_ids(db, "DELETE FROM customers WHERE id = ?", &other.id, 1, NULL, err) < 0)
         goto out;
     /* keep's empty fields take other's values; a referral of keep by other is dropped */
     fill(&keep.name_kana, other.name_kana);

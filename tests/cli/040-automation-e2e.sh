@@ -67,7 +67,7 @@ done
 [ "$(count t.db "SELECT count(*) FROM email_log WHERE status = 'skipped' AND reason = 'no e-mail consent'")" = 2 ] || fail "skipped log"
 [ "$(count t.db "SELECT count(*) FROM email_log WHERE status = 'sent'")" = 2 ] || fail "sent log"
 # Tasks: due on the designed days, assigned to the owner or the team queue.
-[ "$(count t.db "SELECT group_concat(due_on || '/' || coalesce(u.login,'team') || '/' || channel, ' ') FROM (SELECT * FROM tasks ORDER BY due_on, customer_id) t LEFT JOIN users u ON u.id = t.assignee_id")" = "2024-04-09/team/email 2024-04-19/sato/phone 2024-04-19/team/phone 2024-04-19/team/phone" ] || fail "task days: $(count t.db "SELECT due_on, assignee_id, channel FROM tasks")"
+[ "$(count t.db "SELECT t.due_on || '/' || coalesce(u.login,'team') || '/' || t.channel FROM tasks t LEFT JOIN users u ON u.id = t.assignee_id ORDER BY t.due_on, t.customer_id" | tr '\n' ' ')" = "2024-04-09/team/email 2024-04-19/sato/phone 2024-04-19/team/phone 2024-04-19/team/phone " ] || fail "task days: $(count t.db "SELECT due_on, assignee_id, channel FROM tasks")"
 # Each sent e-mail is an activity in the customer's history.
 [ "$(count t.db "SELECT count(*) FROM activities WHERE channel = 'email' AND outcome = 'sent'")" = 2 ] || fail "activities"
 [ "$(count t.db "SELECT min(occurred_at) FROM activities WHERE channel = 'email'" | cut -c1-10)" = 2024-04-09 ] || fail "activity day"

@@ -67,7 +67,7 @@ n2=$(grep -l "Subject:" sink/*.eml | wc -l)
 tok=$(count t.db "SELECT unsubscribe_token FROM email_log e JOIN customers c ON c.id = e.customer_id WHERE c.code = 'C1' AND step_no = 1")
 run 0 --db t.db automate unsubscribe "$tok"
 has "unsubscribed customer C1"
-[ "$(count t.db "SELECT email_consent || ':' || (unsubscribed_at IS NOT NULL) FROM customers WHERE code = 'C1'")" = "0:1" ] || fail "consent"
+[ "$(count t.db "SELECT email_consent || ':' || CASE WHEN unsubscribed_at IS NULL THEN 0 ELSE 1 END FROM customers WHERE code = 'C1'")" = "0:1" ] || fail "consent"
 [ "$(count t.db "SELECT status || ':' || exit_reason FROM enrollments e JOIN customers c ON c.id = e.customer_id WHERE c.code = 'C1'")" = "exited:unsubscribed" ] || fail "exit"
 run 0 --db t.db automate unsubscribe "$tok"
 run 1 --db t.db automate unsubscribe 0123456789abcdef0123456789abcdef
