@@ -397,6 +397,7 @@ int http_serve(const struct http_config *cfg, struct ok_err *err)
     struct sockaddr_storage addr;
     struct MHD_Daemon *d = NULL;
     struct db *db = NULL;
+    struct changes *ch = NULL;
     sigset_t sigs, old;
     const union MHD_DaemonInfo *info;
     MHD_socket lsock;
@@ -417,14 +418,19 @@ int http_serve(const struct http_config *cfg, struct ok_err *err)
         return -1;
     if (auth_init(err) < 0)
         return -1;
-    db = db_open(cfg->db_target, 0, err);
-    if (!db)
+    /* Before any other connection opens, so that they all carry this process's origin and no
+     * write between listening and loading the snapshot is missed (store/changes.h). */
+    ch = changes_open(cfg->db_target, err);
+    if (!ch)
         return -1;
-    if (auth_purge(db, err) < 0 || snap_holder_init(&s.st.snap, db, err) < 0) {
+    db = db_open(cfg->db_target, 0, err);
+    if (!db || auth_purge(db, err) < 0 || snap_holder_init(&s.st.snap, db, err) < 0) {
         db_close(&db);
+        changes_close(&ch);
         return -1;
     }
     db_close(&db);
+    s.st.snap.changes = ch;
 
     /* Workers inherit this mask; the main thread waits for the signals with sigwait. */
     sigemptyset(&sigs);
@@ -482,6 +488,7 @@ out:
         db_close(&s.dbs[i]);
     free(s.dbs);
     snap_holder_release(&s.st.snap);
+    changes_close(&ch);
     pthread_mutex_destroy(&s.mu);
     pthread_mutex_destroy(&s.auto_mu);
     pthread_cond_destroy(&s.auto_cv);

@@ -69,6 +69,17 @@ const struct snapshot *snap_holder_acquire(struct snap_holder *h, struct db *db,
                                            struct ok_err *err)
 {
     uint64_t want;
+    if (h->changes) {
+        /* another server or a CLI command wrote (or the listener cannot tell): reload */
+        struct ok_err perr;
+        int changed;
+        ok_err_clear(&perr);
+        changed = changes_poll(h->changes, &perr);
+        if (changed < 0)
+            log_warn("change listener: %s", perr.message);
+        if (changed != 0)
+            snap_holder_changed(h, NULL, NULL);
+    }
     pthread_mutex_lock(&h->gen_mu);
     want = h->gen;
     pthread_mutex_unlock(&h->gen_mu);

@@ -20,6 +20,7 @@
 #include "core/err.h"
 #include "db/db.h"
 #include "service/snapshot.h"
+#include "store/changes.h"
 
 struct snap_holder {
     pthread_rwlock_t lock; /* guards snap */
@@ -29,6 +30,9 @@ struct snap_holder {
     uint64_t gen, loaded_gen;
     int reloading;
     uint64_t reloads; /* how many reloads ran (for tests and logs) */
+    /* writes by other processes (store/changes.h), polled by every acquire; NULL: none. Set
+     * after snap_holder_init; borrowed. */
+    struct changes *changes;
 };
 
 /* Loads the snapshot from db. On failure h is unusable and err says why. */
