@@ -113,7 +113,7 @@ int main(int argc, char **argv)
     struct analytics_settings s;
     struct ok_err err;
     analytics_settings_default(&s);
-    struct report_opts o = {&s, NULL, NULL};
+    struct report_opts o = {.settings = &s};
     struct ledger *l = NULL;
     const int32_t as_of = 18262 + 5 * 365, from = as_of - 365;
 

@@ -88,7 +88,7 @@ static void test_kpis(void **state)
     struct analytics_settings s;
     struct ok_err err;
     analytics_settings_default(&s);
-    struct report_opts o = {&s, NULL, NULL};
+    struct report_opts o = {.settings = &s};
     struct ledger *l = fixture();
     struct kpi_goal goals[] = {{"revenue", 5000}, {"renewal_rate", 0.8}};
     struct table *t = report_kpis(l, &o, 200, 400, goals, 2, &err);
@@ -139,7 +139,7 @@ static void test_breakdowns(void **state)
     struct analytics_settings s;
     struct ok_err err;
     analytics_settings_default(&s);
-    struct report_opts o = {&s, NULL, NULL};
+    struct report_opts o = {.settings = &s};
     struct ledger *l = fixture();
     struct table *t = report_lost_reasons(l, &o, 200, 400, &err);
     assert_int_equal(t->nrows, 1);

@@ -200,7 +200,7 @@ static void test_reports(void **state)
     struct analytics_settings s;
     struct ok_err err;
     analytics_settings_default(&s);
-    struct report_opts o = {&s, NULL, NULL};
+    struct report_opts o = {.settings = &s};
     struct ledger *l = fixture();
 
     struct table *t = report_inventory(l, &o, 1000, &err);
