@@ -17,6 +17,7 @@
 #include "automation/population.h"
 #include "automation/template.h"
 #include "core/date.h"
+#include "core/log.h"
 #include "core/mem.h"
 #include "store/activity.h"
 #include "store/customer.h"
@@ -778,7 +779,31 @@ out:
     return rc;
 }
 
-/* Runs one step of e in one transaction together with advancing the enrollment. */
+/* Claims step `step` of enrollment id inside the step's transaction: an update conditional on
+ * the step the enrollment is at, so that of two passes that overlap only one runs a step. On
+ * PostgreSQL the update also locks the row: a second pass waits for the first one's commit and
+ * then finds next_step moved on; on SQLite writers are serialised anyway. Returns 1 when
+ * claimed, 0 when the enrollment is no longer active at that step, -1 with err. */
+static const char SQL_CLAIM_STEP[] = "UPDATE enrollments SET next_step = next_step WHERE id = ? "
+                                     "AND next_step = ? AND status = 'active'";
+
+static int claim_step(struct db *db, int64_t id, int step, struct ok_err *err)
+{
+    struct db_stmt *st = db_cached(db, SQL_CLAIM_STEP, err);
+    int rc;
+    if (!st)
+        return -1;
+    db_bind_i64(st, 1, id);
+    db_bind_i64(st, 2, step);
+    rc = db_step(st, err);
+    db_reset(st);
+    if (rc < 0)
+        return -1;
+    return db_changes(db) > 0 ? 1 : 0;
+}
+
+/* Runs one step of e in one transaction together with advancing the enrollment. Returns 0, 1
+ * when another pass ran the step (or ended the enrollment) meanwhile, or -1 with err. */
 static int run_step(struct run *R, const struct enrollment *e, const struct playbook *pb,
                     const struct playbook_step *s, struct contact *k, int32_t due,
                     struct ok_err *err)
@@ -786,7 +811,15 @@ static int run_step(struct run *R, const struct enrollment *e, const struct play
     int rc;
     if (db_begin(R->db, err) < 0)
         return -1;
-    if (!strcmp(s->channel, "email")) {
+    rc = claim_step(R->db, e->id, s->step_no, err);
+    if (rc == 0) {
+        db_rollback(R->db);
+        R->r->steps_elsewhere++;
+        return 1;
+    }
+    if (rc < 0) {
+        /* falls through to the rollback below */
+    } else if (!strcmp(s->channel, "email")) {
         if (!k->cu.email || !*k->cu.email)
             /* Never lost silently: a person gets the message as a task. */
             rc = make_task(R, e, s, k, due, "[メール送信不可: アドレスなし] ", err);
@@ -838,8 +871,14 @@ static int process_enrollments(struct run *R, struct filter **segs, struct ok_er
         why = exit_reason(R, pb, e, &k.cu, c, segs[pb - R->pbs.v]);
         if (why) {
             if (store_enrollment_exit(R->db, R->who, e->id, why, err) < 0) {
+                if (err->code != OK_ERR_CONFLICT) {
+                    contact_release(&k);
+                    goto out;
+                }
+                /* another pass ended or completed it since the list was read */
+                ok_err_clear(err);
                 contact_release(&k);
-                goto out;
+                continue;
             }
             R->r->exited++;
             crash_point();
@@ -856,10 +895,13 @@ static int process_enrollments(struct run *R, struct filter **segs, struct ok_er
             int32_t due = trig + s->offset_days;
             if (due > R->as_of)
                 break;
-            if (run_step(R, e, pb, s, &k, due, err) < 0) {
+            int ran = run_step(R, e, pb, s, &k, due, err);
+            if (ran < 0) {
                 contact_release(&k);
                 goto out;
             }
+            if (ran > 0)
+                break; /* another pass has this enrollment */
         }
         contact_release(&k);
     }
@@ -1143,8 +1185,8 @@ static int find_since(struct run *R, struct ok_err *err)
     return step < 0 ? -1 : 0;
 }
 
-int automate_run(struct db *db, const struct automate_options *o, struct automate_result *r,
-                 struct ok_err *err)
+static int run_pass(struct db *db, const struct automate_options *o, struct automate_result *r,
+                    struct ok_err *err)
 {
     struct run R;
     struct filter **segs = NULL;
@@ -1155,7 +1197,6 @@ int automate_run(struct db *db, const struct automate_options *o, struct automat
     int rc = -1;
     uint32_t c;
     memset(&R, 0, sizeof(R));
-    memset(r, 0, sizeof(*r));
     R.db = db;
     R.who = o && o->who ? o->who : &system_actor;
     R.r = r;
@@ -1283,6 +1324,36 @@ out_pbs:
     pbs_release(&R.pbs);
 out_biz:
     biz_release(&R.biz);
+    return rc;
+}
+
+/* Key of the PostgreSQL advisory lock a pass holds for its whole duration: "auto" in ASCII.
+ * (Migrations use "okae", the change triggers' installation another key.) */
+#define AUTOMATE_LOCK_KEY "1635087471"
+
+int automate_run(struct db *db, const struct automate_options *o, struct automate_result *r,
+                 struct ok_err *err)
+{
+    struct ok_err ignored;
+    int64_t got = 0;
+    int rc;
+    memset(r, 0, sizeof(*r));
+    if (db_engine_of(db) != DB_ENGINE_POSTGRES)
+        return run_pass(db, o, r, err);
+    /* One pass at a time across all the servers and cron jobs on a database: a session lock,
+     * released below or by the server when the connection ends (a crashed pass). */
+    if (db_query_i64(db,
+                     "SELECT CASE WHEN pg_try_advisory_lock(" AUTOMATE_LOCK_KEY
+                     ") THEN 1 ELSE 0 END",
+                     &got, err) < 0)
+        return -1;
+    if (!got) {
+        r->busy = 1;
+        log_info("automation: another pass is running on this database; this one skips");
+        return 0;
+    }
+    rc = run_pass(db, o, r, err);
+    db_exec(db, "SELECT pg_advisory_unlock(" AUTOMATE_LOCK_KEY ")", &ignored);
     return rc;
 }
 

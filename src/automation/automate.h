@@ -49,10 +49,17 @@ struct automate_result {
         emails_waiting, recovered;
     int mail_configured;
     char mail_error[512]; /* the last send failure, "" when none */
+    /* PostgreSQL: another pass held the automation lock, so this one did nothing */
+    int busy;
+    int64_t steps_elsewhere; /* steps found already run by an overlapping pass (not run again) */
 };
 
 /* Runs one pass. Returns 0, or -1 with err (database trouble, invalid settings). Send failures
- * are not errors: they are counted, logged in email_log and retried with backoff. */
+ * are not errors: they are counted, logged in email_log and retried with backoff.
+ * Across processes (several servers, cron): on PostgreSQL a pass holds the advisory lock
+ * pg_try_advisory_lock(1635087471) for its duration and a pass that finds it taken returns 0
+ * at once with r->busy set; on both engines each step is claimed in its own transaction by an
+ * update conditional on the enrollment's next_step, so a step never runs twice. */
 int automate_run(struct db *db, const struct automate_options *o, struct automate_result *r,
                  struct ok_err *err);
 
