@@ -139,7 +139,7 @@ bench: deps
 lint:
 	@clang-format --dry-run --Werror $$(find src tests -name '*.[ch]')
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
-	    --suppress=missingIncludeSystem -Isrc src
+	    --suppress=missingIncludeSystem --suppressions-list=.cppcheck-suppressions -Isrc src
 
 clean:
 	rm -rf build okaeri
