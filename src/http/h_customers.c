@@ -1,17 +1,22 @@
 /*
  * h_customers.c - /api/v1/customers: list and search, create, read, edit with optimistic
- * concurrency (ETag / If-Match or a "version" field), and the customer's timeline.
+ * concurrency (ETag / If-Match or a "version" field), and the customer's timeline; the list's
+ * analytics badges, one customer's value figures and the at-risk list, all read from the
+ * snapshot's shared analytics (snap_holder_analytics: computed once per snapshot version).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analytics/rfm.h"
 #include "core/date.h"
 #include "core/json_out.h"
 #include "core/mem.h"
 #include "http/http.h"
 #include "store/activity.h"
+#include "store/clv_fit.h"
 #include "store/contract.h"
 #include "store/customer.h"
 #include "store/deal.h"
@@ -211,36 +216,350 @@ out:
     customer_release(&c);
 }
 
+/* ---- list: the customers of the page, each with its analytics badges ---- */
+
+struct list_page {
+    struct http_page p;
+    /* per item written: its customer id and where its closing '}' is in r->out */
+    int64_t *ids;
+    size_t *close_at;
+    size_t n, alloc_ids, alloc_close;
+};
+
 static int list_one(void *ctx, const struct customer *c)
 {
-    struct http_page *p = ctx;
-    if (http_page_item(p))
+    struct list_page *lp = ctx;
+    if (http_page_item(&lp->p))
         return 1;
-    customer_to_json(c, &p->r->out);
-    buf_puts(&p->key, c->code);
+    customer_to_json(c, &lp->p.r->out);
+    lp->ids = xgrow(lp->ids, &lp->alloc_ids, lp->n + 1, sizeof(*lp->ids));
+    lp->close_at = xgrow(lp->close_at, &lp->alloc_close, lp->n + 1, sizeof(*lp->close_at));
+    lp->ids[lp->n] = c->id;
+    lp->close_at[lp->n] = lp->p.r->out.len - 1;
+    lp->n++;
+    buf_puts(&lp->p.key, c->code);
+    return 0;
+}
+
+static void put_double(struct buf *out, const char *name, double v, int digits)
+{
+    buf_printf(out, ",\"%s\":", name);
+    if (isfinite(v))
+        buf_printf(out, "%.*f", digits, v);
+    else
+        buf_puts(out, "null");
+}
+
+static void put_day(struct buf *out, const char *name, int32_t day)
+{
+    char d[11];
+    buf_printf(out, ",\"%s\":", name);
+    if (day == LEDGER_NO_DAY) {
+        buf_puts(out, "null");
+        return;
+    }
+    date_format_iso(day, d);
+    buf_printf(out, "\"%s\"", d);
+}
+
+/* The badge fields of ledger customer c (idx < 0: not in the snapshot), each starting ",". */
+static void badges_json(struct buf *out, const struct snap_analytics *a, long idx)
+{
+    const struct analytics_view *v = &a->view;
+    if (idx < 0 || (uint32_t)idx >= v->n || v->state[idx] == CUST_STATE_NONE) {
+        buf_puts(out, ",\"state\":null,\"stage\":null,\"rfm\":null,\"rfm_segment\":null,"
+                      "\"orders\":0,\"revenue\":0,\"last_purchase\":null,\"p_alive\":null");
+        return;
+    }
+    buf_printf(out, ",\"state\":\"%s\",\"stage\":\"%s\",\"rfm\":",
+               cust_state_id((enum cust_state)v->state[idx]),
+               cust_stage_id((enum cust_stage)v->stage[idx]));
+    if (v->r[idx] && v->f[idx] && v->mo[idx])
+        buf_printf(out, "\"%d%d%d\",\"rfm_segment\":\"%s\"", v->r[idx], v->f[idx], v->mo[idx],
+                   rfm_segment_id(rfm_segment_of(v->r[idx], v->f[idx])));
+    else
+        buf_puts(out, "null,\"rfm_segment\":null");
+    buf_printf(out, ",\"orders\":%u,\"revenue\":%lld", v->m[idx].orders,
+               (long long)v->m[idx].revenue);
+    put_day(out, "last_purchase", v->m[idx].last_day);
+    put_double(out, "p_alive", a->values.n ? a->values.p_alive[idx] : NAN, 4);
+}
+
+struct badge_ctx {
+    const struct snapshot *snap;
+    const struct list_page *lp;
+    const struct buf *in;
+    struct buf *out;
+};
+
+/* Copies the page's JSON, putting each item's badges before its closing brace. */
+static int splice_badges(const struct snap_analytics *a, void *ctx)
+{
+    struct badge_ctx *b = ctx;
+    size_t i, from = 0;
+    for (i = 0; i < b->lp->n; i++) {
+        buf_append(b->out, b->in->data + from, b->lp->close_at[i] - from);
+        badges_json(b->out, a, ledger_customer_index(b->snap->ledger, b->lp->ids[i]));
+        from = b->lp->close_at[i];
+    }
+    buf_append(b->out, b->in->data + from, b->in->len - from);
     return 0;
 }
 
 void h_customers_list(struct http_req *r)
 {
-    struct http_page p;
+    struct list_page lp;
     struct customer_query q;
     struct ok_err err;
+    const struct snapshot *snap;
+    struct buf page;
+    struct badge_ctx b;
+    int rc;
+    memset(&lp, 0, sizeof(lp));
     ok_err_clear(&err);
-    if (http_page_begin(r, &p) < 0)
+    if (http_page_begin(r, &lp.p) < 0)
         goto out;
     memset(&q, 0, sizeof(q));
     q.search = http_query(r, "search");
     q.owner_login = http_query(r, "owner");
-    q.after_code = p.cursor;
-    q.limit = p.limit + 1;
-    if (store_customer_list(r->db, &q, list_one, &p, &err) < 0) {
-        http_fail(r, &err);
+    q.after_code = lp.p.cursor;
+    q.limit = lp.p.limit + 1;
+    if (store_customer_list(r->db, &q, list_one, &lp, &err) < 0)
+        goto fail;
+    http_page_end(&lp.p);
+    snap = snap_holder_acquire(&r->srv->snap, r->db, &err);
+    if (!snap)
+        goto fail;
+    /* r->out holds the page without badges: rebuild it with them */
+    buf_init(&page, r->out.len + lp.n * 160);
+    b.snap = snap;
+    b.lp = &lp;
+    b.in = &r->out;
+    b.out = &page;
+    rc = snap_holder_analytics(&r->srv->snap, r->db, snap, snapshot_today(snap), splice_badges,
+                               &b, &err);
+    snap_holder_end(&r->srv->snap);
+    if (rc < 0) {
+        buf_release(&page);
+        goto fail;
+    }
+    buf_release(&r->out);
+    r->out = page;
+    goto out;
+fail:
+    buf_reset(&r->out);
+    http_fail(r, &err);
+out:
+    free(lp.ids);
+    free(lp.close_at);
+    http_page_release(&lp.p);
+}
+
+/* ---- one customer's value figures ---- */
+
+struct value_ctx {
+    long idx;
+    int have_model;
+    char model[16];
+    int64_t fit_id;
+    double p_alive, expected, clv;
+    int32_t last_day;
+    uint32_t orders;
+    int64_t revenue;
+    uint8_t state;
+};
+
+static int value_copy(const struct snap_analytics *a, void *ctx)
+{
+    struct value_ctx *v = ctx;
+    v->have_model = a->values.n > 0;
+    snprintf(v->model, sizeof(v->model), "%s", a->values.model);
+    v->fit_id = a->values.fit_id;
+    v->p_alive = v->expected = v->clv = NAN;
+    v->last_day = LEDGER_NO_DAY;
+    if (v->idx < 0 || (uint32_t)v->idx >= a->view.n)
+        return 0;
+    v->state = a->view.state[v->idx];
+    v->last_day = a->view.m[v->idx].last_day;
+    v->orders = a->view.m[v->idx].orders;
+    v->revenue = a->view.m[v->idx].revenue;
+    if (v->have_model && (uint32_t)v->idx < a->values.n) {
+        v->p_alive = a->values.p_alive[v->idx];
+        v->expected = a->values.expected[v->idx];
+        v->clv = a->values.clv[v->idx];
+    }
+    return 0;
+}
+
+void h_customers_value(struct http_req *r)
+{
+    struct customer c;
+    struct value_ctx v;
+    struct ok_err err;
+    const struct snapshot *snap;
+    struct clv_fit_record rec;
+    char day[11];
+    int32_t as_of;
+    int rc, first = 1;
+    memset(&c, 0, sizeof(c));
+    memset(&v, 0, sizeof(v));
+    memset(&rec, 0, sizeof(rec));
+    ok_err_clear(&err);
+    if (store_customer_get(r->db, http_param(r, 0), &c, &err) < 0)
+        goto fail;
+    snap = snap_holder_acquire(&r->srv->snap, r->db, &err);
+    if (!snap)
+        goto fail;
+    as_of = snapshot_today(snap);
+    v.idx = ledger_customer_index(snap->ledger, c.id);
+    rc = snap_holder_analytics(&r->srv->snap, r->db, snap, as_of, value_copy, &v, &err);
+    snap_holder_end(&r->srv->snap);
+    if (rc < 0)
+        goto fail;
+    date_format_iso(as_of, day);
+    buf_putc(&r->out, '{');
+    json_out_field_string(&r->out, &first, "customer_code", c.code);
+    buf_printf(&r->out, ",\"as_of\":\"%s\",\"state\":", day);
+    if (v.idx >= 0 && v.state != CUST_STATE_NONE)
+        buf_printf(&r->out, "\"%s\"", cust_state_id((enum cust_state)v.state));
+    else
+        buf_puts(&r->out, "null");
+    buf_printf(&r->out, ",\"orders\":%u,\"revenue\":%lld", v.orders, (long long)v.revenue);
+    put_day(&r->out, "last_purchase", v.last_day);
+    if (!v.have_model) {
+        buf_puts(&r->out, ",\"value\":null,\"reason\":\"no model fitted: POST /api/v1/clv/fit "
+                          "(model bgnbd, then gamma-gamma) or `okaeri clv fit`\"}");
         goto out;
     }
-    http_page_end(&p);
+    if (store_clv_fit_latest(r->db, v.model, 1, &rec, &err) < 0)
+        goto fail;
+    buf_puts(&r->out, ",\"value\":{");
+    first = 1;
+    json_out_field_string(&r->out, &first, "model", v.model);
+    buf_printf(&r->out, ",\"fit_id\":%lld", (long long)v.fit_id);
+    json_out_field_string(&r->out, &first, "fitted_at", rec.id == v.fit_id ? rec.fitted_at : NULL);
+    buf_printf(&r->out, ",\"horizon_days\":%d", VALUES_HORIZON_DAYS);
+    put_double(&r->out, "p_alive", v.p_alive, 4);
+    put_double(&r->out, "expected_purchases", v.expected, 4);
+    put_double(&r->out, "clv", v.clv, 0);
+    buf_putc(&r->out, '}');
+    if (!isfinite(v.p_alive))
+        buf_puts(&r->out, ",\"reason\":\"no purchase yet: the model predicts from past purchases\"");
+    buf_putc(&r->out, '}');
+    goto out;
+fail:
+    buf_reset(&r->out);
+    http_fail(r, &err);
 out:
-    http_page_release(&p);
+    clv_fit_record_release(&rec);
+    customer_release(&c);
+}
+
+/* ---- at risk: valuable customers who stopped buying ---- */
+
+#define AT_RISK_MAX 100
+
+struct risk {
+    uint32_t idx;
+    int64_t revenue;
+    double p_alive, clv;
+    int32_t last_day;
+};
+
+struct risk_ctx {
+    struct risk top[AT_RISK_MAX];
+    size_t n, limit;
+    int have_model;
+    double p_alive_active;
+};
+
+/* Sleeping customers, the highest revenue first; with a model, only those whose P(alive) has
+ * fallen below the "active" threshold (state.p_alive_active). Kept as a sorted top-N. */
+static int risk_select(const struct snap_analytics *a, void *ctx)
+{
+    struct risk_ctx *k = ctx;
+    const struct analytics_view *v = &a->view;
+    uint32_t i;
+    k->have_model = a->values.n > 0;
+    for (i = 0; i < v->n; i++) {
+        struct risk x;
+        size_t j;
+        if (v->state[i] != CUST_STATE_SLEEPING || v->m[i].revenue <= 0)
+            continue;
+        x.p_alive = k->have_model ? a->values.p_alive[i] : NAN;
+        if (k->have_model && isfinite(x.p_alive) && x.p_alive >= k->p_alive_active)
+            continue;
+        if (k->n == k->limit && v->m[i].revenue <= k->top[k->n - 1].revenue)
+            continue;
+        x.idx = i;
+        x.revenue = v->m[i].revenue;
+        x.clv = k->have_model ? a->values.clv[i] : NAN;
+        x.last_day = v->m[i].last_day;
+        j = k->n < k->limit ? k->n++ : k->n - 1;
+        while (j > 0 && k->top[j - 1].revenue < x.revenue) {
+            k->top[j] = k->top[j - 1];
+            j--;
+        }
+        k->top[j] = x;
+    }
+    return 0;
+}
+
+void h_customers_at_risk(struct http_req *r)
+{
+    struct risk_ctx *k = xcalloc(1, sizeof(*k));
+    struct ok_err err;
+    const struct snapshot *snap;
+    int64_t limit, *ids = NULL;
+    size_t i;
+    int rc;
+    ok_err_clear(&err);
+    if (http_query_int(r, "limit", 1, AT_RISK_MAX, 10, &limit) < 0)
+        goto out;
+    k->limit = (size_t)limit;
+    snap = snap_holder_acquire(&r->srv->snap, r->db, &err);
+    if (!snap)
+        goto fail;
+    k->p_alive_active = snap->settings.p_alive_active;
+    rc = snap_holder_analytics(&r->srv->snap, r->db, snap, snapshot_today(snap), risk_select, k,
+                               &err);
+    ids = xmalloc(sizeof(*ids) * (k->n ? k->n : 1));
+    for (i = 0; rc == 0 && i < k->n; i++)
+        ids[i] = snap->ledger->cust_id[k->top[i].idx];
+    snap_holder_end(&r->srv->snap);
+    if (rc < 0)
+        goto fail;
+    buf_printf(&r->out, "{\"model\":%s,\"items\":[", k->have_model ? "true" : "false");
+    for (i = 0; i < k->n; i++) {
+        struct customer c;
+        int first = 1;
+        memset(&c, 0, sizeof(c));
+        if (store_customer_get_by_id(r->db, ids[i], &c, &err) < 0) {
+            customer_release(&c);
+            goto fail;
+        }
+        if (i)
+            buf_putc(&r->out, ',');
+        buf_putc(&r->out, '{');
+        json_out_field_string(&r->out, &first, "code", c.code);
+        json_out_field_string(&r->out, &first, "name", c.name);
+        json_out_field_string(&r->out, &first, "name_kana", c.name_kana);
+        json_out_field_string(&r->out, &first, "owner", c.owner_login);
+        buf_printf(&r->out, ",\"revenue\":%lld", (long long)k->top[i].revenue);
+        put_day(&r->out, "last_purchase", k->top[i].last_day);
+        put_double(&r->out, "p_alive", k->top[i].p_alive, 4);
+        put_double(&r->out, "clv", k->top[i].clv, 0);
+        buf_putc(&r->out, '}');
+        customer_release(&c);
+    }
+    buf_puts(&r->out, "]}");
+    goto out;
+fail:
+    buf_reset(&r->out);
+    http_fail(r, &err);
+out:
+    free(ids);
+    free(k);
 }
 
 /* ---- timeline: everything that happened with one customer, newest first ---- */

@@ -184,6 +184,8 @@ void h_customers_create(struct http_req *r);
 void h_customers_get(struct http_req *r);
 void h_customers_update(struct http_req *r);
 void h_customers_timeline(struct http_req *r);
+void h_customers_value(struct http_req *r);
+void h_customers_at_risk(struct http_req *r);
 void h_orders_list(struct http_req *r);
 void h_orders_create(struct http_req *r);
 void h_deals_list(struct http_req *r);

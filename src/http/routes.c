@@ -36,6 +36,8 @@ static const struct http_field q_customers[] = {
     {"owner", FT_STRING, 0, "owner login; '-' for team-handled customers"},
     PAGE,
     END};
+static const struct http_field q_at_risk[] = {
+    {"limit", FT_INT, 0, "how many, 1-100 (default 10)"}, END};
 static const struct http_field q_orders[] = {{"customer", FT_STRING, 0, "customer code"},
                                              {"from", FT_STRING, 0, "first day (any date form)"},
                                              {"to", FT_STRING, 0, "last day, inclusive"},
@@ -430,6 +432,14 @@ const struct http_route http_routes[] = {
     {"GET", API "/customers/{code}/timeline", PERM_READ, h_customers_timeline, "customers",
      "orders, deals, contracts, referrals, activities, feedback and tasks, newest first", q_page,
      NULL, 200},
+    {"GET", API "/customers/{code}/value", PERM_READ, h_customers_value, "customers",
+     "P(alive), expected purchases and CLV of the latest fitted value model ({\"value\":null} "
+     "with the reason when none is fitted)",
+     NULL, NULL, 200},
+    {"GET", API "/at-risk", PERM_READ, h_customers_at_risk, "customers",
+     "valuable customers at risk: sleeping, highest revenue first (with a value model: only "
+     "those whose P(alive) fell below the active threshold)",
+     q_at_risk, NULL, 200},
 
     {"GET", API "/orders", PERM_READ, h_orders_list, "orders", "order lines (id order)", q_orders,
      NULL, 200},

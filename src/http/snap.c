@@ -16,11 +16,23 @@ int snap_holder_init(struct snap_holder *h, struct db *db, struct ok_err *err)
     pthread_rwlock_init(&h->lock, NULL);
     pthread_mutex_init(&h->gen_mu, NULL);
     pthread_mutex_init(&h->reload_mu, NULL);
+    pthread_mutex_init(&h->an_mu, NULL);
     return 0;
+}
+
+static void analytics_release(struct snap_holder *h)
+{
+    if (!h->an_valid)
+        return;
+    analytics_view_release(&h->an.view);
+    service_values_release(&h->an.values);
+    h->an_valid = 0;
 }
 
 void snap_holder_release(struct snap_holder *h)
 {
+    analytics_release(h);
+    pthread_mutex_destroy(&h->an_mu);
     snapshot_release(&h->snap);
     pthread_rwlock_destroy(&h->lock);
     pthread_mutex_destroy(&h->gen_mu);
@@ -112,4 +124,44 @@ void snap_holder_changed(struct snap_holder *h, int (*fn)(struct snapshot *s, vo
     h->gen++;
     pthread_mutex_unlock(&h->gen_mu);
     pthread_rwlock_unlock(&h->lock);
+}
+
+int snap_holder_analytics(struct snap_holder *h, struct db *db, const struct snapshot *s,
+                          int32_t as_of, int (*fn)(const struct snap_analytics *a, void *ctx),
+                          void *ctx, struct ok_err *err)
+{
+    uint64_t gen;
+    int rc = -1;
+    /* The caller holds the read lock, so loaded_gen cannot change under us; it changes (grows)
+     * with every in-place update and reload, which is what makes it the snapshot's version. */
+    pthread_mutex_lock(&h->gen_mu);
+    gen = h->loaded_gen;
+    pthread_mutex_unlock(&h->gen_mu);
+    pthread_mutex_lock(&h->an_mu);
+    if (!h->an_valid || h->an_gen != gen || h->an_day != as_of) {
+        int found;
+        analytics_release(h);
+        memset(&h->an, 0, sizeof(h->an));
+        found = service_values_load(db, s, as_of, &h->an.values, err);
+        if (found < 0)
+            goto out;
+        if (!found && s->settings.state_rule == STATE_RULE_PALIVE) {
+            ok_err_set(err, OK_ERR_INVALID,
+                       "setting state.rule is p_alive but no value model has been fitted; run "
+                       "`okaeri clv fit --model bgnbd` first, or set state.rule to fixed");
+            goto out;
+        }
+        if (analytics_view_compute(&h->an.view, s->ledger, &s->settings, as_of,
+                                   found ? h->an.values.p_alive : NULL, err) < 0) {
+            service_values_release(&h->an.values);
+            goto out;
+        }
+        h->an_valid = 1;
+        h->an_gen = gen;
+        h->an_day = as_of;
+    }
+    rc = fn(&h->an, ctx);
+out:
+    pthread_mutex_unlock(&h->an_mu);
+    return rc;
 }

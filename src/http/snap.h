@@ -17,10 +17,20 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "analytics/view.h"
 #include "core/err.h"
 #include "db/db.h"
 #include "service/snapshot.h"
+#include "service/values.h"
 #include "store/changes.h"
+
+/* What request handlers that show per-customer badges need of the whole snapshot: the
+ * analytics view (state, stage, RFM, metrics) and the value models' predictions, computed once
+ * per snapshot version and day and shared by every request until the snapshot changes. */
+struct snap_analytics {
+    struct analytics_view view;
+    struct customer_values values; /* values.n == 0 when no model has been fitted */
+};
 
 struct snap_holder {
     pthread_rwlock_t lock; /* guards snap */
@@ -33,6 +43,12 @@ struct snap_holder {
     /* writes by other processes (store/changes.h), polled by every acquire; NULL: none. Set
      * after snap_holder_init; borrowed. */
     struct changes *changes;
+    /* the cached analytics of the snapshot version an_gen as of an_day (snap_holder_analytics) */
+    pthread_mutex_t an_mu;
+    struct snap_analytics an;
+    int an_valid;
+    uint64_t an_gen;
+    int32_t an_day;
 };
 
 /* Loads the snapshot from db. On failure h is unusable and err says why. */
@@ -51,5 +67,14 @@ void snap_holder_end(struct snap_holder *h);
  * marked stale instead. fn NULL: always mark stale. */
 void snap_holder_changed(struct snap_holder *h, int (*fn)(struct snapshot *s, void *ctx),
                          void *ctx);
+
+/* Calls fn(a, ctx) with the analytics of s as of as_of; s must have been acquired from h and
+ * not yet ended. They are computed on the first call after the snapshot changed (or for another
+ * day) and reused after that, so a page of 50 customers costs 50 lookups. fn runs under a
+ * mutex: it should copy what it needs and return. Returns fn's result (0 / -1), or -1 with err
+ * when the analytics cannot be computed. */
+int snap_holder_analytics(struct snap_holder *h, struct db *db, const struct snapshot *s,
+                          int32_t as_of, int (*fn)(const struct snap_analytics *a, void *ctx),
+                          void *ctx, struct ok_err *err);
 
 #endif

@@ -679,6 +679,39 @@ expect("stats bad days", call("GET", API + "/automation/stats?days=0", token=A),
 
 # ---------------------------------------------------------------- clv
 
+# customers: analytics badges, value figures and the at-risk list (compared with the customers
+# report, which computes the same view independently)
+rep = {row["code"]: row for row in
+       call("GET", API + "/reports/customers", token=A).json()["rows"]}
+r = expect("customer badges", call("GET", API + "/customers?limit=50", token=A), 200)
+page = r.json()["items"]
+bad = [c["code"] for c in page if c["code"] in rep and
+       (c["state"], c["stage"], c["revenue"], c["orders"], c["last_purchase"]) !=
+       (rep[c["code"]]["state"], rep[c["code"]]["stage"], rep[c["code"]]["revenue"],
+        rep[c["code"]]["orders"], rep[c["code"]]["last_purchase"])]
+check("badges equal the customers report", page and not bad, str(bad[:5]))
+bad = [c["code"] for c in page if c["code"] in rep and rep[c["code"]]["r"] and
+       c["rfm"] != "%d%d%d" % (rep[c["code"]]["r"], rep[c["code"]]["f"], rep[c["code"]]["m"])]
+check("badge RFM equals the report", not bad, str(bad[:5]))
+check("badge RFM segment", all(c["rfm_segment"] == rep[c["code"]]["segment"] for c in page
+                               if c["code"] in rep and c["rfm"]), r.body[:300])
+check("badges without a model", all(c["p_alive"] is None for c in page))
+buyer = next(c["code"] for c in page if c["orders"] > 0)
+r = expect("customer value without a model",
+           call("GET", API + "/customers/" + buyer + "/value", token=tokens["readonly"]), 200)
+check("value null without a model", r.json()["value"] is None and "fit" in r.json()["reason"] and
+      r.json()["revenue"] == rep[buyer]["revenue"], r.body[:300])
+expect("customer value 404", call("GET", API + "/customers/NOPE/value", token=A), 404,
+       "not_found")
+r = expect("at risk", call("GET", API + "/at-risk?limit=5", token=tokens["readonly"]), 200)
+risk = r.json()["items"]
+sleeping = sorted((row["revenue"] for row in rep.values()
+                   if row["state"] == "sleeping" and row["revenue"] > 0), reverse=True)[:5]
+check("at risk: sleeping customers by revenue", [x["revenue"] for x in risk] == sleeping and
+      all(rep[x["code"]]["state"] == "sleeping" for x in risk) and not r.json()["model"],
+      r.body[:300])
+expect("at risk bad limit", call("GET", API + "/at-risk?limit=0", token=A), 400, "invalid",
+       "limit")
 expect("clv predict before fit", call("GET", API + "/clv/predict?model=pnbd", token=A), 409)
 r = expect("clv fit", call("POST", API + "/clv/fit", {"model": "bgnbd", "unit": "week"},
                            token=tokens["manager"]), 201)
@@ -702,6 +735,20 @@ r = call("GET", API + "/clv/predict?horizon=365&discount=0.1&customer=" + one, t
 check("clv predict one customer", [i["customer_code"] for i in r.json()["items"]] == [one] and
       abs(r.json()["items"][0]["clv"] - items[0]["clv"]) < 1e-6 * max(1, items[0]["clv"]),
       r.body[:300])
+r = expect("customer value", call("GET", API + "/customers/" + one + "/value", token=A), 200)
+v = r.json()["value"]
+r3 = call("GET", API + "/clv/predict?customer=" + one, token=A).json()["items"][0]
+check("customer value equals clv predict", v and v["model"] == "bgnbd" and v["fitted_at"] and
+      abs(v["p_alive"] - r3["p_alive"]) < 1e-3 and abs(v["clv"] - r3["clv"]) <= 1 and
+      abs(v["expected_purchases"] - r3["expected_purchases"]) < 1e-3, r.body[:300])
+r = call("GET", API + "/customers?limit=50", token=A)
+check("badges with a model: p_alive", any(c["p_alive"] is not None for c in r.json()["items"]) and
+      all(0 <= c["p_alive"] <= 1 for c in r.json()["items"] if c["p_alive"] is not None))
+r = expect("at risk with a model", call("GET", API + "/at-risk?limit=20", token=A), 200)
+check("at risk: P(alive) fell", r.json()["model"] and
+      all(x["p_alive"] is None or x["p_alive"] < 0.5 for x in r.json()["items"]) and
+      [x["revenue"] for x in r.json()["items"]] ==
+      sorted([x["revenue"] for x in r.json()["items"]], reverse=True), r.body[:300])
 expect("clv predict bad discount", call("GET", API + "/clv/predict?discount=lots", token=A), 400,
        "invalid", "discount")
 r = expect("clv validate", call("GET", API + "/clv/validate?calibration_end=2025-11-23", token=A),
