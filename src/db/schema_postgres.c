@@ -519,11 +519,22 @@ static const char schema_v4[] =
     "  'お久しぶりのご挨拶と季節のご案内をDMで送る。',"
     "  'owner' FROM playbooks WHERE name = 'sleeping';";
 
+/* Editing orders and deals (issue 6): order lines get a version for optimistic concurrency, as
+ * customers, deals and tasks have; a lost deal that is reopened is continued by a new open deal
+ * whose reopened_from names it (the lost one keeps its loss, so that the KPIs count the loss and
+ * its reactivation), at most one per lost deal (the unique index makes a second reopen fail
+ * even when two people reopen it at once). */
+static const char schema_v5[] =
+    "ALTER TABLE orders ADD COLUMN version BIGINT NOT NULL DEFAULT 1;"
+    "ALTER TABLE deals ADD COLUMN reopened_from BIGINT REFERENCES deals(id);"
+    "CREATE UNIQUE INDEX deals_reopened_from ON deals(reopened_from);";
+
 const struct migration postgres_migrations[] = {
     {1, "initial data model", schema_v1},
     {2, "sessions and api tokens", schema_v2},
     {3, "customer value model fits", schema_v3},
     {4, "automation: e-mail outbox, scheduler runs, default playbooks", schema_v4},
+    {5, "order versions, reopened deals", schema_v5},
 };
 const int postgres_migration_count =
     (int)(sizeof(postgres_migrations) / sizeof(postgres_migrations[0]));
