@@ -1348,8 +1348,15 @@ int automate_run(struct db *db, const struct automate_options *o, struct automat
                      &got, err) < 0)
         return -1;
     if (!got) {
+        struct snapshot s;
         r->busy = 1;
         log_info("automation: another pass is running on this database; this one skips");
+        /* the day it would have run, for the caller's summary (nothing since: since = as_of) */
+        if (snapshot_load_settings(db, &s, err) < 0)
+            return -1;
+        r->as_of = o && o->as_of != INT32_MIN ? o->as_of : snapshot_today(&s);
+        r->since = r->as_of;
+        snapshot_release(&s);
         return 0;
     }
     rc = run_pass(db, o, r, err);
