@@ -1,5 +1,5 @@
 /*
- * deal.c - creating, closing and listing deals.
+ * deal.c - creating, editing, closing, reopening and listing deals.
  */
 #include "store/deal.h"
 
@@ -10,6 +10,7 @@
 #include "core/date.h"
 #include "core/json_out.h"
 #include "core/mem.h"
+#include "store/playbook.h"
 #include "core/banned.h"
 
 void deal_release(struct deal *d)
@@ -231,7 +232,8 @@ out:
 
 #define SELECT_DEAL                                                                                \
     "SELECT d.id, d.code, c.code, d.kind, d.stage, d.title, d.amount, d.opened_at, d.closed_at, "  \
-    "u.login, lr.code, d.lost_note, t.code, p.sku, d.version, d.created_at, d.updated_at "         \
+    "u.login, lr.code, d.lost_note, t.code, p.sku, d.version, d.created_at, d.updated_at, "        \
+    "d.reopened_from, (SELECT r.id FROM deals r WHERE r.reopened_from = d.id) "                   \
     "FROM deals d JOIN customers c ON c.id = d.customer_id "                                       \
     "LEFT JOIN users u ON u.id = d.owner_id "                                                      \
     "LEFT JOIN lost_reasons lr ON lr.id = d.lost_reason_id "                                       \
@@ -257,6 +259,8 @@ static void read_row(struct db_stmt *st, struct deal *d)
     d->version = db_column_i64(st, 14);
     d->created_at = db_column_strdup(st, 15);
     d->updated_at = db_column_strdup(st, 16);
+    d->reopened_from = db_column_is_null(st, 17) ? 0 : db_column_i64(st, 17);
+    d->reopened_as = db_column_is_null(st, 18) ? 0 : db_column_i64(st, 18);
 }
 
 static int is_all_digits(const char *s)
@@ -406,6 +410,276 @@ int store_deal_lose(struct db *db, const struct store_actor *who, const char *re
     return deal_close(db, who, ref, "lost", closed_on, -1, reason, note, err);
 }
 
+static void set_copy(char **field, const char *value)
+{
+    free(*field);
+    *field = value && *value ? xstrdup(value) : NULL;
+}
+
+static int get_by_id(struct db *db, int64_t id, struct deal *out, struct ok_err *err)
+{
+    char ref[24];
+    snprintf(ref, sizeof(ref), "%lld", (long long)id);
+    return store_deal_get(db, ref, out, err);
+}
+
+static int stale(struct ok_err *err, const struct deal *stored, int64_t version)
+{
+    return ok_err_set(err, OK_ERR_CONFLICT,
+                      "deal %lld was changed by someone else (version %lld, you edited %lld); "
+                      "reload it and apply your change again",
+                      (long long)stored->id, (long long)stored->version, (long long)version);
+}
+
+static const char SQL_UPDATE[] =
+    "UPDATE deals SET kind = ?, title = ?, amount = ?, opened_at = ?, owner_id = ?, "
+    "trigger_id = ?, product_id = ?, updated_at = ?, version = version + 1 "
+    "WHERE id = ? AND version = ?";
+
+int store_deal_update(struct db *db, const struct store_actor *who, struct deal *d,
+                      struct ok_err *err)
+{
+    struct deal before, after;
+    struct deal_refs r;
+    struct db_stmt *st;
+    struct buf bj, aj;
+    char now[20];
+    int rc = -1;
+    memset(&before, 0, sizeof(before));
+    memset(&after, 0, sizeof(after));
+    buf_init(&bj, 0);
+    buf_init(&aj, 0);
+    if (db_begin(db, err) < 0)
+        goto out;
+    if (get_by_id(db, d->id, &before, err) < 0 || get_by_id(db, d->id, &after, err) < 0)
+        goto fail;
+    if (before.version != d->version) {
+        stale(err, &before, d->version);
+        goto fail;
+    }
+    set_copy(&after.kind, d->kind);
+    set_copy(&after.title, d->title);
+    after.amount = d->amount;
+    set_copy(&after.opened_at, d->opened_at);
+    set_copy(&after.owner_login, d->owner_login);
+    set_copy(&after.trigger, d->trigger);
+    set_copy(&after.product_sku, d->product_sku);
+    if (!after.opened_at) {
+        ok_err_set(err, OK_ERR_INVALID, "a deal needs the day it opened");
+        bad(err, "opened_at");
+        goto fail;
+    }
+    if (deal_validate(&after, err) < 0 || resolve_refs(db, &after, &r, err) < 0)
+        goto fail;
+    st = db_cached(db, SQL_UPDATE, err);
+    if (!st)
+        goto fail;
+    store_now_utc(now);
+    db_bind_text(st, 1, after.kind ? after.kind : "new", (size_t)-1);
+    db_bind_text(st, 2, after.title ? after.title : "", (size_t)-1);
+    db_bind_i64(st, 3, after.amount);
+    db_bind_text(st, 4, after.opened_at, (size_t)-1);
+    bind_opt_id(st, 5, r.owner_id);
+    bind_opt_id(st, 6, r.trigger_id);
+    bind_opt_id(st, 7, r.product_id);
+    db_bind_text(st, 8, now, (size_t)-1);
+    db_bind_i64(st, 9, after.id);
+    db_bind_i64(st, 10, d->version);
+    if (db_step(st, err) < 0) {
+        db_reset(st);
+        goto fail;
+    }
+    db_reset(st);
+    /* PostgreSQL at READ COMMITTED: another writer may have committed since the read above */
+    if (db_changes(db) != 1) {
+        ok_err_set(err, OK_ERR_CONFLICT,
+                   "deal %lld was changed by someone else; reload it and try again",
+                   (long long)after.id);
+        goto fail;
+    }
+    after.version++;
+    set_copy(&after.updated_at, now);
+    deal_to_json(&before, &bj);
+    deal_to_json(&after, &aj);
+    if (store_audit(db, who, "update", "deal", after.id, bj.data, aj.data, err) < 0)
+        goto fail;
+    if (db_commit(db, err) < 0)
+        goto fail;
+    d->version = after.version;
+    set_copy(&d->updated_at, now);
+    rc = 0;
+    goto out;
+fail:
+    db_rollback(db);
+out:
+    deal_release(&before);
+    deal_release(&after);
+    buf_release(&bj);
+    buf_release(&aj);
+    return rc;
+}
+
+static const char SQL_INSERT_REOPEN[] =
+    "INSERT INTO deals(customer_id, kind, stage, title, amount, opened_at, owner_id, trigger_id, "
+    "product_id, reopened_from, created_at, updated_at) "
+    "VALUES (?,?,'open',?,?,?,?,?,?,?,?,?) RETURNING id";
+static const char SQL_TOUCH_LOST[] =
+    "UPDATE deals SET updated_at = ?, version = version + 1 "
+    "WHERE id = ? AND version = ? AND stage = 'lost'";
+static const char SQL_LOSS_ENROLLMENTS[] =
+    "SELECT id FROM enrollments WHERE deal_id = ? AND status = 'active' ORDER BY id";
+
+/* Ends the active enrollments that deal id's loss started. */
+static int exit_enrollments(struct db *db, const struct store_actor *who, int64_t deal_id,
+                            struct ok_err *err)
+{
+    struct db_stmt *st = db_prepare(db, SQL_LOSS_ENROLLMENTS, err);
+    int64_t *ids = NULL;
+    size_t n = 0, alloc = 0, i;
+    int step, rc = -1;
+    if (!st)
+        return -1;
+    db_bind_i64(st, 1, deal_id);
+    while ((step = db_step(st, err)) == DB_ROW) {
+        ids = xgrow(ids, &alloc, n + 1, sizeof(*ids));
+        ids[n++] = db_column_i64(st, 0);
+    }
+    db_stmt_free(&st);
+    if (step < 0)
+        goto out;
+    for (i = 0; i < n; i++)
+        if (store_enrollment_exit(db, who, ids[i], "deal_reopened", err) < 0)
+            goto out;
+    rc = 0;
+out:
+    free(ids);
+    return rc;
+}
+
+int64_t store_deal_reopen(struct db *db, const struct store_actor *who, const char *ref,
+                          int64_t version, const char *opened_on, struct ok_err *err)
+{
+    struct deal lost, after, fresh;
+    struct deal_refs r;
+    struct db_stmt *st;
+    struct buf bj, aj, nj;
+    char day[11], now[20];
+    int64_t id = -1;
+    int step;
+    memset(&lost, 0, sizeof(lost));
+    memset(&after, 0, sizeof(after));
+    memset(&fresh, 0, sizeof(fresh));
+    buf_init(&bj, 0);
+    buf_init(&aj, 0);
+    buf_init(&nj, 0);
+    if (opened_on && *opened_on) {
+        int32_t dd, secs;
+        if (date_parse(opened_on, strlen(opened_on), &dd, &secs, err) < 0) {
+            bad(err, "opened_at");
+            goto out;
+        }
+        date_format_iso(dd, day);
+    } else {
+        today_utc(day);
+    }
+    if (db_begin(db, err) < 0)
+        goto out;
+    if (store_deal_get(db, ref, &lost, err) < 0)
+        goto fail;
+    if (version > 0 && lost.version != version) {
+        stale(err, &lost, version);
+        goto fail;
+    }
+    if (strcmp(lost.stage, "lost")) {
+        ok_err_set(err, OK_ERR_CONFLICT, "deal %s is %s; only a lost deal can be reopened", ref,
+                   lost.stage);
+        goto fail;
+    }
+    if (lost.reopened_as) {
+        ok_err_set(err, OK_ERR_CONFLICT, "deal %s was already reopened as deal %lld", ref,
+                   (long long)lost.reopened_as);
+        goto fail;
+    }
+    if (lost.closed_at && strcmp(day, lost.closed_at) < 0) {
+        ok_err_set(err, OK_ERR_INVALID, "the deal cannot reopen (%s) before it was lost (%s)", day,
+                   lost.closed_at);
+        bad(err, "opened_at");
+        goto fail;
+    }
+    {
+        /* the new deal's references are the lost one's: no lost reason on an open deal */
+        struct deal probe = lost;
+        probe.lost_reason = NULL;
+        if (resolve_refs(db, &probe, &r, err) < 0)
+            goto fail;
+    }
+    store_now_utc(now);
+    st = db_cached(db, SQL_INSERT_REOPEN, err);
+    if (!st)
+        goto fail;
+    db_bind_i64(st, 1, r.customer_id);
+    db_bind_text(st, 2, lost.kind ? lost.kind : "new", (size_t)-1);
+    db_bind_text(st, 3, lost.title ? lost.title : "", (size_t)-1);
+    db_bind_i64(st, 4, lost.amount);
+    db_bind_text(st, 5, day, (size_t)-1);
+    bind_opt_id(st, 6, r.owner_id);
+    bind_opt_id(st, 7, r.trigger_id);
+    bind_opt_id(st, 8, r.product_id);
+    db_bind_i64(st, 9, lost.id);
+    db_bind_text(st, 10, now, (size_t)-1);
+    db_bind_text(st, 11, now, (size_t)-1);
+    step = db_step(st, err);
+    if (step != DB_ROW) {
+        db_reset(st);
+        if (err && err->code == OK_ERR_CONFLICT)
+            ok_err_set(err, OK_ERR_CONFLICT, "deal %s was reopened by someone else meanwhile",
+                       ref);
+        goto fail;
+    }
+    id = db_column_i64(st, 0);
+    db_reset(st);
+    st = db_cached(db, SQL_TOUCH_LOST, err);
+    if (!st)
+        goto fail;
+    db_bind_text(st, 1, now, (size_t)-1);
+    db_bind_i64(st, 2, lost.id);
+    db_bind_i64(st, 3, lost.version);
+    if (db_step(st, err) < 0) {
+        db_reset(st);
+        goto fail;
+    }
+    db_reset(st);
+    if (db_changes(db) != 1) {
+        ok_err_set(err, OK_ERR_CONFLICT,
+                   "deal %s was changed by someone else; reload it and try again", ref);
+        goto fail;
+    }
+    if (exit_enrollments(db, who, lost.id, err) < 0)
+        goto fail;
+    if (get_by_id(db, lost.id, &after, err) < 0 || get_by_id(db, id, &fresh, err) < 0)
+        goto fail;
+    deal_to_json(&lost, &bj);
+    deal_to_json(&after, &aj);
+    deal_to_json(&fresh, &nj);
+    if (store_audit(db, who, "reopen", "deal", lost.id, bj.data, aj.data, err) < 0 ||
+        store_audit(db, who, "create", "deal", id, NULL, nj.data, err) < 0)
+        goto fail;
+    if (db_commit(db, err) < 0)
+        goto fail;
+    goto out;
+fail:
+    db_rollback(db);
+    id = -1;
+out:
+    deal_release(&lost);
+    deal_release(&after);
+    deal_release(&fresh);
+    buf_release(&bj);
+    buf_release(&aj);
+    buf_release(&nj);
+    return id;
+}
+
 int store_deal_list(struct db *db, const struct deal_query *q,
                     int (*fn)(void *ctx, const struct deal *d), void *ctx, struct ok_err *err)
 {
@@ -420,6 +694,8 @@ int store_deal_list(struct db *db, const struct deal_query *q,
         buf_puts(&sql, " AND d.stage = ?");
     if (q->lost_reason)
         buf_puts(&sql, " AND lr.code = ?");
+    if (q->not_reopened)
+        buf_puts(&sql, " AND NOT EXISTS (SELECT 1 FROM deals r WHERE r.reopened_from = d.id)");
     if (q->after_id > 0)
         buf_puts(&sql, " AND d.id > ?");
     buf_printf(&sql, " ORDER BY d.id LIMIT %d", q->limit > 0 ? q->limit : 100);
@@ -471,5 +747,13 @@ void deal_to_json(const struct deal *d, struct buf *out)
     json_out_field_string(out, &first, "trigger", d->trigger);
     json_out_field_string(out, &first, "product", d->product_sku);
     json_out_field_i64(out, &first, "version", d->version);
+    if (d->reopened_from)
+        json_out_field_i64(out, &first, "reopened_from", d->reopened_from);
+    else
+        buf_puts(out, ",\"reopened_from\":null");
+    if (d->reopened_as)
+        json_out_field_i64(out, &first, "reopened_as", d->reopened_as);
+    else
+        buf_puts(out, ",\"reopened_as\":null");
     buf_putc(out, '}');
 }

@@ -3,6 +3,12 @@
  * won or lost. A lost deal always has a reason from the configurable list (価格, 時期, 競合 …)
  * and may have a note: the lost-deal list is "the best customer list there is" only if it says
  * why each one said no.
+ *
+ * Edits (store_deal_update) carry the version the editor saw, so that two people editing one
+ * deal cannot silently overwrite each other; the stage changes only through win, lose and
+ * reopen. Reopening a lost deal (the customer came back) keeps the loss as it was and opens a
+ * new deal that continues it (reopened_from): the KPIs count the loss and, once the new deal
+ * opens on a later day, its reactivation; the automation that the loss started ends.
  */
 #ifndef OK_STORE_DEAL_H
 #define OK_STORE_DEAL_H
@@ -33,6 +39,8 @@ struct deal {
     int64_t version;
     char *created_at;
     char *updated_at;
+    int64_t reopened_from; /* the lost deal this one reopens, 0: none */
+    int64_t reopened_as;   /* for a lost deal: the deal that reopened it, 0: none */
 };
 
 void deal_release(struct deal *d);
@@ -54,10 +62,32 @@ int store_deal_lose(struct db *db, const struct store_actor *who, const char *re
                     const char *closed_on, const char *reason, const char *note,
                     struct ok_err *err);
 
+/* Writes the editable fields of d -- title, amount, kind, owner_login, trigger, product_sku,
+ * opened_at -- over deal d->id if its stored version is still d->version, else OK_ERR_CONFLICT
+ * (nothing changes). The other fields of d are ignored: the customer and code stay, the stage
+ * changes only through win / lose / reopen. Validates as store_deal_create does (a closed deal
+ * cannot open after it closed), audits before and after in one transaction, and increments
+ * d->version on success. */
+int store_deal_update(struct db *db, const struct store_actor *who, struct deal *d,
+                      struct ok_err *err);
+
+/* Reopens lost deal ref (id or code): opens a new deal for the same customer with the lost
+ * one's kind, title, amount, owner, trigger and product, opened on `opened_on` (NULL: today,
+ * UTC date; not before the loss) with reopened_from = the lost deal; bumps the lost deal's
+ * version (its loss, reason and note stay); and ends the active automation enrollments that the
+ * loss started (exit reason "deal_reopened"). All in one transaction, audited ("reopen" on the
+ * lost deal, "create" on the new one). version > 0: the lost deal must still be at it
+ * (OK_ERR_CONFLICT otherwise). OK_ERR_CONFLICT also when the deal is not lost or was already
+ * reopened (also when two reopen it at once: a unique index holds). Returns the new deal's id
+ * or -1. */
+int64_t store_deal_reopen(struct db *db, const struct store_actor *who, const char *ref,
+                          int64_t version, const char *opened_on, struct ok_err *err);
+
 struct deal_query {
     const char *customer_code; /* NULL: all */
     const char *stage;         /* NULL: all */
     const char *lost_reason;   /* NULL: all */
+    int not_reopened;          /* 1: leave out lost deals that were reopened */
     int64_t after_id;
     int limit; /* 0: 100 */
 };

@@ -4,6 +4,12 @@
  * One row per order line; lines sharing an order_code form one order (伝票). A return or a
  * cancellation is a line with negative quantity and amount whose original_code names the order
  * it reverses, so that revenue is always the plain sum of amounts.
+ *
+ * A line can be corrected (store_order_update) or removed (store_order_delete) by whoever holds
+ * its current `version`, so that two people fixing one line cannot silently overwrite each
+ * other. Its identity -- order_code, line_no, customer and original_code -- is not editable: an
+ * order (伝票) belongs to one customer, so moving one line would split it between two; a line
+ * entered under the wrong customer is deleted and added again (both audited).
  */
 #ifndef OK_STORE_ORDER_H
 #define OK_STORE_ORDER_H
@@ -31,6 +37,7 @@ struct order_line {
     char *channel;
     char *store;
     char *original_code; /* for returns: the order this line reverses */
+    int64_t version;     /* 1 on creation, +1 on every update */
 };
 
 /* Largest |amount| (and |unit price|) of one line, in minor units: 10^13 (10 trillion yen,
@@ -64,6 +71,25 @@ int store_order_list(struct db *db, const struct order_query *q,
 
 int store_order_count(struct db *db, int64_t *lines, int64_t *orders, struct ok_err *err);
 
+/* Reads line id into *out (caller releases). OK_ERR_NOT_FOUND when there is none. */
+int store_order_get(struct db *db, int64_t id, struct order_line *out, struct ok_err *err);
+
+/* Writes the editable fields of o -- ordered_at, product_sku (NULL clears), quantity,
+ * unit_price (has_unit_price 0 clears it), amount, channel, store -- over line o->id if its
+ * stored version is still o->version, else OK_ERR_CONFLICT (and nothing changes). has_amount 0
+ * recomputes the amount as quantity × unit_price. The other fields of o are ignored. Validates
+ * as store_order_add does, audits before and after in the same transaction. On success *o is
+ * the stored line (normalised date, version incremented). */
+int store_order_update(struct db *db, const struct store_actor *who, struct order_line *o,
+                       struct ok_err *err);
+
+/* Deletes line id if its stored version is still `version` (else OK_ERR_CONFLICT), auditing
+ * the line as it was. OK_ERR_NOT_FOUND when there is no such line. */
+int store_order_delete(struct db *db, const struct store_actor *who, int64_t id, int64_t version,
+                       struct ok_err *err);
+
+/* Appends o as JSON: id, order_code, line_no, customer_code, ordered_at, product, quantity,
+ * unit_price, amount, channel, store, original_code, version. */
 void order_line_to_json(const struct order_line *o, struct buf *out);
 
 #endif
