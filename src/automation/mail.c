@@ -60,6 +60,7 @@ void mail_encode_header(struct buf *out, const char *s, size_t used)
 {
     size_t n, i = 0;
     int first = 1;
+    char *clean = NULL;
     if (!s)
         return;
     if (!needs_encoding(s)) {
@@ -67,6 +68,18 @@ void mail_encode_header(struct buf *out, const char *s, size_t used)
         return;
     }
     n = strlen(s);
+    for (i = 0; i < n && (unsigned char)s[i] >= 0x20 && s[i] != 0x7f; i++)
+        ;
+    if (i < n) {
+        /* A name or subject with CR/LF (a customer record, a template) stays one line even
+         * decoded: readers refuse an address whose display name holds a line break. */
+        clean = xstrdup(s);
+        for (; i < n; i++)
+            if ((unsigned char)clean[i] < 0x20 || clean[i] == 0x7f)
+                clean[i] = ' ';
+        s = clean;
+    }
+    i = 0;
     while (i < n) {
         /* An encoded word is at most 75 characters (RFC 2047 §2): 12 of them are the
          * "=?UTF-8?B?" "?=" frame; lines stay within 76 characters. */
@@ -87,6 +100,7 @@ void mail_encode_header(struct buf *out, const char *s, size_t used)
         i += take;
         first = 0;
     }
+    free(clean);
 }
 
 static int b64_val(int c)

@@ -12,6 +12,7 @@
 #include "core/date.h"
 #include "core/json_out.h"
 #include "core/money.h"
+#include "core/text.h"
 #include "store/fields.h"
 #include "core/banned.h"
 
@@ -22,6 +23,8 @@ static int check_currency(struct db *db, const struct setting_def *def, const ch
 
 static int check_url(struct db *db, const struct setting_def *def, const char *value,
                      struct ok_err *err);
+static int check_email(struct db *db, const struct setting_def *def, const char *value,
+                       struct ok_err *err);
 
 static const char *const rules[] = {"fixed", "rhythm", "p_alive", NULL};
 static const char *const starttls_modes[] = {"off", "on", "required", NULL};
@@ -42,7 +45,8 @@ static const struct setting_def defs[] = {
     {"smtp.url", SETTING_TEXT, "", 0, 500, NULL,
      "SMTP server, smtp://host:587 or smtps://host:465 (empty: e-mail is queued, not sent)",
      check_url},
-    {"smtp.from", SETTING_TEXT, "", 0, 320, NULL, "Sender address of automated e-mail", NULL},
+    {"smtp.from", SETTING_TEXT, "", 0, 320, NULL, "Sender address of automated e-mail",
+     check_email},
     {"smtp.from_name", SETTING_TEXT, "", 0, 200, NULL,
      "Sender name of automated e-mail (empty: company_name)", NULL},
     {"smtp.user", SETTING_TEXT, "", 0, 320, NULL, "SMTP login (empty: no authentication)",
@@ -365,6 +369,24 @@ static int check_url(struct db *db, const struct setting_def *def, const char *v
     }
     if (strpbrk(value, " \t\r\n\"<>"))
         return store_invalid(err, "value", "%s must not contain blanks, quotes or < >", def->key);
+    return 0;
+}
+
+/* The sender goes into the envelope and the From header: an address and nothing else (a CR/LF
+ * would otherwise only be caught when the first e-mail is built). */
+static int check_email(struct db *db, const struct setting_def *def, const char *value,
+                       struct ok_err *err)
+{
+    struct buf b;
+    int rc;
+    (void)db;
+    if (!*value)
+        return 0;
+    buf_init(&b, 0);
+    rc = text_email_normalize(&b, value, strlen(value));
+    buf_release(&b);
+    if (rc < 0)
+        return store_invalid(err, "value", "%s must be an e-mail address", def->key);
     return 0;
 }
 
