@@ -2,9 +2,15 @@
  * h_sales.c - /api/v1/orders, /api/v1/deals and /api/v1/products.
  *
  * An order line is added to the ledger snapshot in place as soon as its transaction commits, so
- * the next report counts it; deals won or lost make the snapshot reload before the next report.
+ * the next report counts it; an order line edited or deleted, and deals edited, won, lost or
+ * reopened make the snapshot reload before the next report.
+ *
+ * Edits (PATCH orders and deals, DELETE orders) need the version the client saw, as the customer
+ * PATCH does: If-Match with the ETag of the GET, or "version" in the body (DELETE: ?version=);
+ * 428 without, 409 when the record changed meanwhile.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +152,138 @@ out:
     http_page_release(&p);
 }
 
+/* The line of path parameter 0 into *o (reply 404 and -1 when there is none). */
+static int order_load(struct http_req *r, struct order_line *o)
+{
+    struct ok_err err;
+    int64_t id;
+    ok_err_clear(&err);
+    memset(o, 0, sizeof(*o));
+    if (http_parse_id(http_param(r, 0), &id) < 0) {
+        http_error(r, 404, "not_found", NULL, "there is no order line '%s'", http_param(r, 0));
+        return -1;
+    }
+    if (store_order_get(r->db, id, o, &err) < 0) {
+        http_fail(r, &err);
+        return -1;
+    }
+    return 0;
+}
+
+static void reply_order(struct http_req *r, const struct order_line *o)
+{
+    order_line_to_json(o, &r->out);
+    snprintf(r->etag, sizeof(r->etag), "\"%lld\"", (long long)o->version);
+}
+
+/* The version the client edited (428 / 400 / 409 replied and -1 when missing, bad or stale):
+ * If-Match "*" means the current one. */
+static int edit_version(struct http_req *r, const char *what, int64_t current, int64_t *version)
+{
+    int any, has = http_expected_version(r, version, &any);
+    if (has < 0)
+        return -1;
+    if (has == 0) {
+        http_error(r, 428, "precondition_required", "version",
+                   "send If-Match with the %s's ETag, or its \"version\", so that edits made "
+                   "meanwhile are not overwritten",
+                   what);
+        return -1;
+    }
+    if (any)
+        *version = current;
+    if (*version != current) {
+        http_error(r, 409, "conflict", "version",
+                   "the %s was changed by someone else (version %lld, you edited %lld); reload "
+                   "it and apply your change again",
+                   what, (long long)current, (long long)*version);
+        return -1;
+    }
+    return 0;
+}
+
+void h_orders_get(struct http_req *r)
+{
+    struct order_line o;
+    if (order_load(r, &o) == 0)
+        reply_order(r, &o);
+    order_line_release(&o);
+}
+
+void h_orders_update(struct http_req *r)
+{
+    struct order_line o;
+    struct ok_err err;
+    int64_t version;
+    int repriced;
+    ok_err_clear(&err);
+    if (order_load(r, &o) < 0 || edit_version(r, "order line", o.version, &version) < 0)
+        goto out;
+    o.version = version;
+    if (http_body_has(r, "ordered_at"))
+        store_field_set(&o.ordered_at, http_body_str(r, "ordered_at"));
+    if (http_body_has(r, "product"))
+        store_field_set(&o.product_sku, http_body_str(r, "product"));
+    if (http_body_has(r, "channel"))
+        store_field_set(&o.channel, http_body_str(r, "channel"));
+    if (http_body_has(r, "store"))
+        store_field_set(&o.store, http_body_str(r, "store"));
+    if (http_body_has(r, "quantity"))
+        o.quantity = http_body_int(r, "quantity", 0);
+    if (http_body_has(r, "unit_price")) {
+        o.has_unit_price = json_is_integer(json_object_get(r->json, "unit_price"));
+        o.unit_price = http_body_int(r, "unit_price", 0);
+    }
+    /* a new quantity or unit price without an amount: the amount follows them (null amount:
+     * recomputed too) */
+    repriced = (http_body_has(r, "quantity") || http_body_has(r, "unit_price")) &&
+               o.has_unit_price;
+    if (http_body_has(r, "amount")) {
+        o.has_amount = json_is_integer(json_object_get(r->json, "amount"));
+        o.amount = http_body_int(r, "amount", 0);
+    } else if (repriced) {
+        o.has_amount = 0;
+    }
+    if (store_order_update(r->db, &r->actor, &o, &err) < 0) {
+        http_fail(r, &err);
+        goto out;
+    }
+    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    reply_order(r, &o);
+out:
+    order_line_release(&o);
+}
+
+void h_orders_delete(struct http_req *r)
+{
+    struct order_line o;
+    struct ok_err err;
+    int64_t version = 0;
+    ok_err_clear(&err);
+    if (order_load(r, &o) < 0)
+        goto out;
+    if (http_query(r, "version") && !http_header(r, "If-Match")) {
+        if (http_query_int(r, "version", 1, INT64_MAX, 0, &version) < 0)
+            goto out;
+        if (version != o.version) {
+            http_error(r, 409, "conflict", "version",
+                       "the order line was changed by someone else (version %lld, you saw %lld); "
+                       "reload it",
+                       (long long)o.version, (long long)version);
+            goto out;
+        }
+    } else if (edit_version(r, "order line", o.version, &version) < 0) {
+        goto out;
+    }
+    if (store_order_delete(r->db, &r->actor, o.id, version, &err) < 0) {
+        http_fail(r, &err);
+        goto out;
+    }
+    snap_holder_changed(&r->srv->snap, NULL, NULL);
+out:
+    order_line_release(&o);
+}
+
 /* ---- deals ---- */
 
 static void reply_deal(struct http_req *r, const char *ref)
@@ -228,6 +366,70 @@ void h_deals_lose(struct http_req *r)
     }
     snap_holder_changed(&r->srv->snap, NULL, NULL);
     reply_deal(r, http_param(r, 0));
+}
+
+void h_deals_update(struct http_req *r)
+{
+    struct deal d;
+    struct ok_err err;
+    int64_t version;
+    char ref[24];
+    memset(&d, 0, sizeof(d));
+    ok_err_clear(&err);
+    if (store_deal_get(r->db, http_param(r, 0), &d, &err) < 0) {
+        http_fail(r, &err);
+        goto out;
+    }
+    if (edit_version(r, "deal", d.version, &version) < 0)
+        goto out;
+    d.version = version;
+    if (http_body_has(r, "title"))
+        store_field_set(&d.title, http_body_str(r, "title"));
+    if (http_body_has(r, "kind"))
+        store_field_set(&d.kind, http_body_str(r, "kind"));
+    if (http_body_has(r, "owner"))
+        store_field_set(&d.owner_login, http_body_str(r, "owner"));
+    if (http_body_has(r, "trigger"))
+        store_field_set(&d.trigger, http_body_str(r, "trigger"));
+    if (http_body_has(r, "product"))
+        store_field_set(&d.product_sku, http_body_str(r, "product"));
+    if (http_body_has(r, "opened_at"))
+        store_field_set(&d.opened_at, http_body_str(r, "opened_at"));
+    if (http_body_has(r, "amount"))
+        d.amount = http_body_int(r, "amount", 0);
+    if (store_deal_update(r->db, &r->actor, &d, &err) < 0) {
+        http_fail(r, &err);
+        goto out;
+    }
+    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    snprintf(ref, sizeof(ref), "%lld", (long long)d.id);
+    reply_deal(r, ref);
+out:
+    deal_release(&d);
+}
+
+void h_deals_reopen(struct http_req *r)
+{
+    struct ok_err err;
+    int64_t version = 0, id;
+    int any, has;
+    char ref[24];
+    ok_err_clear(&err);
+    has = http_expected_version(r, &version, &any);
+    if (has < 0)
+        return;
+    if (!has || any)
+        version = 0; /* optional here: a lost deal reopens once, whoever is first */
+    id = store_deal_reopen(r->db, &r->actor, http_param(r, 0), version,
+                           http_body_str(r, "opened_on"), &err);
+    if (id < 0) {
+        http_fail(r, &err);
+        return;
+    }
+    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    snprintf(ref, sizeof(ref), "%lld", (long long)id);
+    reply_deal(r, ref);
+    snprintf(r->location, sizeof(r->location), "/api/v1/deals/%s", ref);
 }
 
 static int deal_one(void *ctx, const struct deal *d)

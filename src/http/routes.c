@@ -221,6 +221,33 @@ static const struct http_field b_order[] = {
     S("store", "store"),
     S("original_code", "for a return: the order it reverses"),
     END};
+static const struct http_field b_order_edit[] = {
+    S("ordered_at", "date or date-time of the order"),
+    S("product", "product sku; null: none"),
+    I("quantity", "quantity (negative for a return)"),
+    I("unit_price", "unit price in minor units; null: none"),
+    I("amount", "line amount in minor units; absent with a new quantity or unit price, or null: "
+                "quantity × unit price"),
+    S("channel", "sales channel"),
+    S("store", "store"),
+    {"version", FT_INT, 0, "the version edited (instead of If-Match)"},
+    END};
+static const struct http_field q_order_delete[] = {
+    {"version", FT_INT, 0, "the version deleted (instead of If-Match)"}, END};
+static const struct http_field b_deal_edit[] = {
+    S("title", "title"),
+    S("kind", "new, renewal, upsell, cross_sell, referral"),
+    I("amount", "amount in minor units"),
+    S("opened_at", "day opened (not after the day it closed)"),
+    S("owner", "login of the owner; null: none"),
+    S("trigger", "triggers list code; null: none"),
+    S("product", "product sku; null: none"),
+    {"version", FT_INT, 0, "the version edited (instead of If-Match)"},
+    END};
+static const struct http_field b_deal_reopen[] = {
+    S("opened_on", "day reopened (default today; not before the loss)"),
+    {"version", FT_INT, 0, "the lost deal's version, checked when given (or If-Match)"},
+    END};
 static const struct http_field b_deal[] = {S("code", "optional business id"),
                                            SR("customer_code", "customer code"),
                                            S("kind", "new, renewal, upsell, cross_sell, referral"),
@@ -445,11 +472,25 @@ const struct http_route http_routes[] = {
      NULL, 200},
     {"POST", API "/orders", PERM_STAFF, h_orders_create, "orders",
      "add an order line (reports count it at once)", NULL, b_order, 201},
+    {"GET", API "/orders/{id}", PERM_READ, h_orders_get, "orders",
+     "one order line (ETag: its version)", NULL, NULL, 200},
+    {"PATCH", API "/orders/{id}", PERM_STAFF, h_orders_update, "orders",
+     "correct an order line (If-Match or version required; 409 when changed meanwhile)", NULL,
+     b_order_edit, 200},
+    {"DELETE", API "/orders/{id}", PERM_STAFF, h_orders_delete, "orders",
+     "delete an order line (If-Match or ?version= required)", q_order_delete, NULL, 204},
 
     {"GET", API "/deals", PERM_READ, h_deals_list, "deals", "deals (id order)", q_deals, NULL, 200},
     {"POST", API "/deals", PERM_STAFF, h_deals_create, "deals", "open a deal", NULL, b_deal, 201},
     {"GET", API "/deals/{id}", PERM_READ, h_deals_get, "deals", "one deal (by id or code)", NULL,
      NULL, 200},
+    {"PATCH", API "/deals/{id}", PERM_STAFF, h_deals_update, "deals",
+     "edit a deal's title, amount, kind, owner, trigger, product or opening day (If-Match or "
+     "version required; 409 when changed meanwhile)",
+     NULL, b_deal_edit, 200},
+    {"POST", API "/deals/{id}/reopen", PERM_STAFF, h_deals_reopen, "deals",
+     "reopen a lost deal as a new open deal (a reactivation; ends the loss's automation)", NULL,
+     b_deal_reopen, 201},
     {"POST", API "/deals/{id}/win", PERM_STAFF, h_deals_win, "deals", "close a deal as won", NULL,
      b_deal_win, 200},
     {"POST", API "/deals/{id}/lose", PERM_STAFF, h_deals_lose, "deals",

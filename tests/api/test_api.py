@@ -323,6 +323,145 @@ check("won amount", r.json()["stage"] == "won" and r.json()["amount"] == 1500)
 r = expect("list deals", call("GET", API + "/deals?stage=lost&customer=T-LOST", token=A), 200)
 check("list deals filter", [d["id"] for d in r.json()["items"]] == [deal_id])
 
+# editing orders and deals: optimistic concurrency as for customers
+
+
+def state_revenue():
+    return sum(row["revenue"] or 0 for row in call("GET", API + "/reports/summary", token=A)
+               .json()["rows"] if row["section"] == "state")
+
+
+line = call("GET", API + "/orders?customer=T-001", token=A).json()["items"][0]
+lp = API + "/orders/%d" % line["id"]
+r = expect("get order line", call("GET", lp, token=tokens["readonly"]), 200)
+check("order line etag", r.header("ETag") == '"1"' and r.json()["version"] == 1
+      and r.json()["amount"] == 12345, str(r.headers))
+expect("get order line 404", call("GET", API + "/orders/99999999", token=A), 404, "not_found")
+expect("get order line bad id", call("GET", API + "/orders/abc", token=A), 404, "not_found")
+expect("patch order without version", call("PATCH", lp, {"amount": 10000},
+                                           token=tokens["staff"]), 428, "precondition_required")
+rev0 = state_revenue()
+r = call("PATCH", lp, {"amount": 10000, "channel": "online"}, token=tokens["staff"],
+         headers={"If-Match": '"1"'})
+expect("patch order", r, 200)
+check("patch order result", r.json()["amount"] == 10000 and r.json()["version"] == 2 and
+      r.json()["channel"] == "online" and r.header("ETag") == '"2"', r.body[:300])
+rev1 = state_revenue()
+check("report reflects the order edit at once", rev1 - rev0 == 10000 - 12345,
+      "%s -> %s" % (rev0, rev1))
+expect("patch order stale If-Match", call("PATCH", lp, {"amount": 1}, token=A,
+                                          headers={"If-Match": '"1"'}), 409, "conflict")
+expect("patch order stale version", call("PATCH", lp, {"amount": 1, "version": 1}, token=A),
+       409, "conflict")
+expect("patch order customer refused", call("PATCH", lp, {"customer_code": "T-LOST",
+                                                          "version": 2}, token=A),
+       400, "invalid", "customer_code")
+expect("patch order bad date", call("PATCH", lp, {"ordered_at": "2024-13-45", "version": 2},
+                                    token=A), 400, "invalid", "ordered_at")
+expect("patch order too large", call("PATCH", lp, {"amount": 10 ** 15, "version": 2}, token=A),
+       400, "invalid", "amount")
+r = call("PATCH", lp, {"quantity": 3, "unit_price": 1000, "version": 2}, token=A)
+expect("patch order reprice", r, 200)
+check("amount follows quantity × unit price", r.json()["amount"] == 3000 and
+      r.json()["version"] == 3, r.body[:300])
+check("audit has the order edit",
+      any(a["action"] == "update" for a in call(
+          "GET", API + "/audit?entity=order&entity_id=%d" % line["id"], token=A)
+          .json()["items"]))
+expect("readonly cannot edit orders", call("PATCH", lp, {"amount": 5, "version": 3},
+                                           token=tokens["readonly"]), 403, "forbidden")
+r = call("POST", API + "/orders", {"order_code": "TO-8", "customer_code": "T-001",
+                                   "ordered_at": "2024-06-01", "amount": 3000}, token=A)
+dl = API + "/orders/%d" % r.json()["id"]
+call("PATCH", dl, {"amount": 3000, "version": 1}, token=A)  # version 2
+rev2 = state_revenue()
+expect("delete order without version", call("DELETE", dl, token=tokens["staff"]), 428,
+       "precondition_required")
+expect("delete order stale", call("DELETE", dl + "?version=1", token=tokens["staff"]), 409,
+       "conflict")
+expect("delete order", call("DELETE", dl, token=tokens["staff"],
+                            headers={"If-Match": '"2"'}), 204)
+expect("deleted order gone", call("GET", dl, token=A), 404, "not_found")
+rev3 = state_revenue()
+check("report reflects the deleted line at once", rev2 - rev3 == 3000, "%s -> %s" % (rev2, rev3))
+r = call("POST", API + "/orders", {"order_code": "TO-9", "customer_code": "T-001",
+                                   "ordered_at": "2024-06-01", "amount": 700}, token=A)
+expect("delete order by version query", call("DELETE", API + "/orders/%d" % r.json()["id"] +
+                                             "?version=1", token=A), 204)
+
+r = call("POST", API + "/deals", {"customer_code": "T-001", "title": "編集", "amount": 1000,
+                                  "opened_at": "2024-05-01"}, token=A)
+d3 = r.json()["id"]
+dp = API + "/deals/%d" % d3
+check("deal etag", call("GET", dp, token=A).header("ETag") == '"1"')
+expect("patch deal without version", call("PATCH", dp, {"title": "x"}, token=tokens["staff"]),
+       428, "precondition_required")
+# two users edit one deal they both loaded at version 1: one wins, the other gets 409
+r1 = call("PATCH", dp, {"title": "staff の編集", "amount": 2000}, token=tokens["staff"],
+          headers={"If-Match": '"1"'})
+r2 = call("PATCH", dp, {"title": "manager の編集"}, token=tokens["manager"],
+          headers={"If-Match": '"1"'})
+expect("first editor wins", r1, 200)
+expect("second editor conflicts", r2, 409, "conflict")
+r = call("GET", dp, token=A).json()
+check("deal keeps the first edit", r["title"] == "staff の編集" and r["amount"] == 2000 and
+      r["version"] == 2, str(r))
+expect("patch deal bad kind", call("PATCH", dp, {"kind": "gift", "version": 2}, token=A), 400,
+       "invalid", "kind")
+expect("patch deal stage refused", call("PATCH", dp, {"stage": "won", "version": 2}, token=A),
+       400, "invalid", "stage")
+r = call("PATCH", dp, {"kind": "upsell", "opened_at": "2024/5/2", "version": 2}, token=A)
+expect("patch deal with version field", r, 200)
+check("deal edited", r.json()["kind"] == "upsell" and r.json()["opened_at"] == "2024-05-02" and
+      r.header("ETag") == '"3"', r.body[:300])
+results = []
+
+
+def edit_deal(i):
+    results.append(call("PATCH", dp, {"title": "edit %d" % i}, token=A,
+                        headers={"If-Match": '"3"'}).status)
+
+
+threads = [threading.Thread(target=edit_deal, args=(i,)) for i in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+check("concurrent deal edits: one wins, others 409", sorted(results) == [200] + [409] * 7,
+      str(results))
+
+# reopening the lost deal: a new open deal continues it; the KPIs count a reactivation
+KPI_Q = "/reports/kpis?from=2024-04-01&to=2024-12-31"
+
+
+def kpi(name):
+    for row in call("GET", API + KPI_Q, token=A).json()["rows"]:
+        if row["kpi"] == name:
+            return row["count"] or 0
+    return None
+
+
+react0 = kpi("reactivated")
+expect("reopen an open deal", call("POST", dp + "/reopen", {}, token=A), 409, "conflict")
+expect("reopen before the loss", call("POST", API + "/deals/%d/reopen" % deal_id,
+                                      {"opened_on": "2024-04-01"}, token=A), 400, "invalid",
+       "opened_at")
+r = call("POST", API + "/deals/%d/reopen" % deal_id, {"opened_on": "2024-06-01"},
+         token=tokens["staff"])
+expect("reopen lost deal", r, 201)
+reopened = r.json()
+check("reopened deal", reopened["stage"] == "open" and reopened["reopened_from"] == deal_id and
+      reopened["opened_at"] == "2024-06-01" and reopened["amount"] == 50000 and
+      r.header("Location") == API + "/deals/%d" % reopened["id"], r.body[:300])
+r = call("GET", API + "/deals/%d" % deal_id, token=A).json()
+check("lost deal keeps its loss", r["stage"] == "lost" and r["lost_reason"] == "price" and
+      r["reopened_as"] == reopened["id"], str(r))
+expect("reopen twice", call("POST", API + "/deals/%d/reopen" % deal_id, {}, token=A), 409,
+       "conflict")
+react1 = kpi("reactivated")
+check("KPIs count the reopened deal as a reactivation", react1 == react0 + 1,
+      "%s -> %s" % (react0, react1))
+
 r = call("GET", API + "/reports", token=tokens["readonly"])
 expect("list reports", r, 200)
 names = [x["name"] for x in r.json()["items"]]
