@@ -166,6 +166,17 @@ valgrind: deps
 	    else fail=$$((fail + 1)); echo "FAIL valgrind $$name (log: $$log)"; tail -n 40 $$log; fi; \
 	done; \
 	echo "valgrind: $$pass passed, $$fail failed"; [ $$fail -eq 0 ]
+# `make soak`: tests/soak/run for SOAK_SECONDS (default 300) against the release binary: wrk with
+# a mixed read/write script plus concurrent If-Match edits; results in build/soak/last.json.
+# tests/security/run: the security suite against a live server (about 10 s).
+SOAK_SECONDS ?= 300
+.PHONY: soak security
+soak: deps
+	@$(MAKE) --no-print-directory SANITIZE= all
+	@SOAK_SECONDS=$(SOAK_SECONDS) tests/soak/run ./okaeri
+security: deps
+	@$(MAKE) --no-print-directory SANITIZE= all
+	@tests/security/run ./okaeri
 # --- end hardening ---
 
 -include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d)
