@@ -1,5 +1,5 @@
 /*
- * cmd_deal.c - `okaeri deal add|win|lose|list`.
+ * cmd_deal.c - `okaeri deal add|edit|win|lose|reopen|list`.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -28,6 +28,7 @@ enum {
     OPT_AFTER,
     OPT_LIMIT,
     OPT_FORMAT,
+    OPT_VERSION,
     OPT_HELP
 };
 
@@ -220,6 +221,11 @@ static int list_row(void *ctx, const struct deal *d)
     table_set_text(t, r, 9, d->lost_reason);
     table_set_text(t, r, 10, d->lost_note);
     table_set_text(t, r, 11, d->owner_login);
+    table_set_int(t, r, 12, d->version);
+    if (d->reopened_as)
+        table_set_int(t, r, 13, d->reopened_as);
+    if (d->reopened_from)
+        table_set_int(t, r, 14, d->reopened_from);
     return 0;
 }
 
@@ -295,6 +301,9 @@ static int deal_list(struct cli *cli, int argc, char **argv)
     table_add_column(t, "lost_reason", TABLE_TEXT);
     table_add_column(t, "lost_note", TABLE_TEXT);
     table_add_column(t, "owner", TABLE_TEXT);
+    table_add_column(t, "version", TABLE_INT);
+    table_add_column(t, "reopened_as", TABLE_INT);
+    table_add_column(t, "reopened_from", TABLE_INT);
     if (store_deal_list(db, &q, list_row, t, &err) < 0)
         rc = cli_fail(&err);
     else
@@ -304,14 +313,157 @@ static int deal_list(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
+/* `deal edit DEAL [--title T] [--amount A] ... [--version N]`: changes only the fields given. */
+static int deal_edit(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"kind", required_argument, NULL, OPT_KIND},
+        {"title", required_argument, NULL, OPT_TITLE},
+        {"amount", required_argument, NULL, OPT_AMOUNT},
+        {"opened", required_argument, NULL, OPT_OPENED},
+        {"owner", required_argument, NULL, OPT_OWNER},
+        {"trigger", required_argument, NULL, OPT_TRIGGER},
+        {"product", required_argument, NULL, OPT_PRODUCT},
+        {"version", required_argument, NULL, OPT_VERSION},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    const char *v[OPT_HELP - OPT_CODE + 1] = {NULL};
+    struct deal d;
+    struct ok_err err;
+    struct db *db = NULL;
+    int64_t expected = 0;
+    int opt, rc = EXIT_OK, changes = 0;
+    memset(&d, 0, sizeof(d));
+    ok_err_clear(&err);
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (opt == OPT_HELP) {
+            printf("usage: okaeri deal edit DEAL [options]\n\n"
+                   "Changes only the fields given of deal DEAL (id or code). The customer stays;\n"
+                   "the stage changes with win, lose and reopen.\n"
+                   "  --title TEXT   --amount AMOUNT   --opened DATE (not after it closed)\n"
+                   "  --kind new|renewal|upsell|cross_sell|referral\n"
+                   "  --owner LOGIN  --trigger CODE  --product SKU   ('' clears)\n"
+                   "  --version N    refuse the edit unless the deal is still at version N\n");
+            return EXIT_OK;
+        }
+        if (opt < OPT_CODE || opt > OPT_HELP)
+            return EXIT_USAGE;
+        if (opt == OPT_VERSION) {
+            if (cli_parse_int("deal edit", "--version", optarg, 1, INT64_MAX, &expected) < 0)
+                return EXIT_USAGE;
+            continue;
+        }
+        v[opt - OPT_CODE] = optarg;
+        changes++;
+    }
+    if (optind != argc - 1)
+        return cli_usage("deal edit", "give exactly one deal id or code, then the changes");
+    if (changes == 0)
+        return cli_usage("deal edit", "nothing to change; give at least one field option");
+    db = cli_open_db(cli, 0);
+    if (!db)
+        return EXIT_ERROR;
+    if (store_deal_get(db, argv[optind], &d, &err) < 0)
+        goto fail;
+    if (expected && expected != d.version) {
+        ok_err_set(&err, OK_ERR_CONFLICT,
+                   "deal %s is at version %lld, not %lld: someone changed it; list it again and "
+                   "repeat your edit",
+                   argv[optind], (long long)d.version, (long long)expected);
+        goto fail;
+    }
+#define SET(o, field)                                                                              \
+    if (v[(o) - OPT_CODE])                                                                         \
+    set_str(&d.field, v[(o) - OPT_CODE])
+    SET(OPT_KIND, kind);
+    SET(OPT_TITLE, title);
+    SET(OPT_OPENED, opened_at);
+    SET(OPT_OWNER, owner_login);
+    SET(OPT_TRIGGER, trigger);
+    SET(OPT_PRODUCT, product_sku);
+#undef SET
+    if (v[OPT_AMOUNT - OPT_CODE] &&
+        cli_parse_money(db, v[OPT_AMOUNT - OPT_CODE], &d.amount, &err) < 0) {
+        ok_err_locate(&err, "amount", 0);
+        goto fail;
+    }
+    if (store_deal_update(db, &cli->actor, &d, &err) < 0)
+        goto fail;
+    printf("updated deal %lld (version %lld)\n", (long long)d.id, (long long)d.version);
+    goto out;
+fail:
+    rc = cli_fail(&err);
+out:
+    deal_release(&d);
+    db_close(&db);
+    return rc;
+}
+
+/* `deal reopen DEAL [--on DATE] [--version N]`. */
+static int deal_reopen(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"on", required_argument, NULL, OPT_ON},
+        {"version", required_argument, NULL, OPT_VERSION},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    const char *on = NULL;
+    struct ok_err err;
+    struct db *db;
+    int64_t expected = 0, id;
+    int opt, rc = EXIT_OK;
+    ok_err_clear(&err);
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_ON:
+            on = optarg;
+            break;
+        case OPT_VERSION:
+            if (cli_parse_int("deal reopen", "--version", optarg, 1, INT64_MAX, &expected) < 0)
+                return EXIT_USAGE;
+            break;
+        case OPT_HELP:
+            printf("usage: okaeri deal reopen DEAL [--on DATE] [--version N]\n\n"
+                   "The customer came back to lost deal DEAL (id or code): opens a new deal that\n"
+                   "continues it (same customer, kind, title, amount, owner, trigger, product),\n"
+                   "opened on DATE (default today, not before the loss). The loss stays recorded\n"
+                   "with its reason; the KPIs count the reopening as a reactivation, and the\n"
+                   "automation the loss started ends (exit reason deal_reopened). A lost deal\n"
+                   "reopens once.\n"
+                   "  --version N   refuse unless the lost deal is still at version N\n");
+            return EXIT_OK;
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage("deal reopen", "give exactly one deal id or code");
+    db = cli_open_db(cli, 0);
+    if (!db)
+        return EXIT_ERROR;
+    id = store_deal_reopen(db, &cli->actor, argv[optind], expected, on, &err);
+    if (id < 0)
+        rc = cli_fail(&err);
+    else
+        printf("reopened deal %s as deal %lld\n", argv[optind], (long long)id);
+    db_close(&db);
+    return rc;
+}
+
 int cmd_deal(struct cli *cli, int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        printf("usage: okaeri deal add|win|lose|list ...\n\n"
-               "  add   --customer CODE [--kind K] [--amount N] ...   open a deal\n"
-               "  win   DEAL [--on DATE] [--amount N]                 mark it won\n"
-               "  lose  DEAL --reason REASON [--note TEXT]            mark it lost, and why\n"
-               "  list  [--customer CODE] [--stage S] [--reason R]    list deals\n");
+        printf("usage: okaeri deal add|edit|win|lose|reopen|list ...\n\n"
+               "  add     --customer CODE [--kind K] [--amount N] ...   open a deal\n"
+               "  edit    DEAL [--title T] [--amount N] ... [--version N]  change its fields\n"
+               "  win     DEAL [--on DATE] [--amount N]                 mark it won\n"
+               "  lose    DEAL --reason REASON [--note TEXT]            mark it lost, and why\n"
+               "  reopen  DEAL [--on DATE]                              the customer came back\n"
+               "  list    [--customer CODE] [--stage S] [--reason R]    list deals\n");
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (!strcmp(argv[1], "add"))
@@ -322,5 +474,9 @@ int cmd_deal(struct cli *cli, int argc, char **argv)
         return deal_close_cmd(cli, argc - 1, argv + 1, 0);
     if (!strcmp(argv[1], "list"))
         return deal_list(cli, argc - 1, argv + 1);
+    if (!strcmp(argv[1], "edit"))
+        return deal_edit(cli, argc - 1, argv + 1);
+    if (!strcmp(argv[1], "reopen"))
+        return deal_reopen(cli, argc - 1, argv + 1);
     return cli_usage("deal", "unknown subcommand '%s'", argv[1]);
 }

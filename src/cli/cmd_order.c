@@ -1,5 +1,5 @@
 /*
- * cmd_order.c - `okaeri order add|list`.
+ * cmd_order.c - `okaeri order add|list|edit|delete`.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -28,6 +28,7 @@ enum {
     OPT_AFTER,
     OPT_LIMIT,
     OPT_FORMAT,
+    OPT_VERSION,
     OPT_HELP
 };
 
@@ -172,6 +173,7 @@ static int list_row(void *ctx, const struct order_line *o)
     table_set_money(t, r, 7, o->amount);
     table_set_text(t, r, 8, o->channel);
     table_set_text(t, r, 9, o->original_code);
+    table_set_int(t, r, 10, o->version);
     return 0;
 }
 
@@ -244,6 +246,7 @@ static int order_list(struct cli *cli, int argc, char **argv)
     table_add_column(t, "amount", TABLE_MONEY);
     table_add_column(t, "channel", TABLE_TEXT);
     table_add_column(t, "original_code", TABLE_TEXT);
+    table_add_column(t, "version", TABLE_INT);
     if (store_order_list(db, &q, list_row, t, &err) < 0)
         rc = cli_fail(&err);
     else
@@ -253,17 +256,215 @@ static int order_list(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
+/* Parses the line id argument; -1 after a usage message. */
+static int parse_line_id(const char *cmd, const char *s, int64_t *id)
+{
+    return cli_parse_int(cmd, "ID", s, 1, INT64_MAX, id);
+}
+
+/* Loads line id for a change; with expected > 0 it must still be at that version. */
+static int load_line(struct db *db, int64_t id, int64_t expected, struct order_line *o,
+                     struct ok_err *err)
+{
+    if (store_order_get(db, id, o, err) < 0)
+        return -1;
+    if (expected && expected != o->version)
+        return ok_err_set(err, OK_ERR_CONFLICT,
+                          "order line %lld is at version %lld, not %lld: someone changed it; "
+                          "list it again and repeat your change",
+                          (long long)id, (long long)o->version, (long long)expected);
+    return 0;
+}
+
+static int order_edit(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"at", required_argument, NULL, OPT_AT},
+        {"product", required_argument, NULL, OPT_PRODUCT},
+        {"quantity", required_argument, NULL, OPT_QUANTITY},
+        {"unit-price", required_argument, NULL, OPT_UNIT_PRICE},
+        {"amount", required_argument, NULL, OPT_AMOUNT},
+        {"channel", required_argument, NULL, OPT_CHANNEL},
+        {"store", required_argument, NULL, OPT_STORE},
+        {"version", required_argument, NULL, OPT_VERSION},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    struct order_line o;
+    struct ok_err err;
+    struct db *db = NULL;
+    const char *at = NULL, *product = NULL, *unit_price = NULL, *amount = NULL;
+    const char *channel = NULL, *store = NULL;
+    int64_t id, quantity = 0, expected = 0;
+    int opt, rc = EXIT_OK, has_quantity = 0, changes = 0;
+    memset(&o, 0, sizeof(o));
+    ok_err_clear(&err);
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        changes++;
+        switch (opt) {
+        case OPT_AT:
+            at = optarg;
+            break;
+        case OPT_PRODUCT:
+            product = optarg;
+            break;
+        case OPT_QUANTITY:
+            if (cli_parse_int("order edit", "--quantity", optarg, -1000000000, 1000000000,
+                              &quantity) < 0)
+                return EXIT_USAGE;
+            has_quantity = 1;
+            break;
+        case OPT_UNIT_PRICE:
+            unit_price = optarg;
+            break;
+        case OPT_AMOUNT:
+            amount = optarg;
+            break;
+        case OPT_CHANNEL:
+            channel = optarg;
+            break;
+        case OPT_STORE:
+            store = optarg;
+            break;
+        case OPT_VERSION:
+            changes--;
+            if (cli_parse_int("order edit", "--version", optarg, 1, INT64_MAX, &expected) < 0)
+                return EXIT_USAGE;
+            break;
+        case OPT_HELP:
+            printf("usage: okaeri order edit ID [options]\n\n"
+                   "Corrects order line ID (the id column of `okaeri order list`); changes only\n"
+                   "the fields given. The order code, line number and customer stay: to move a\n"
+                   "line to another customer, delete it and add it again.\n"
+                   "  --at DATE           order date or date-time\n"
+                   "  --quantity N        with a unit price and no --amount, the amount follows\n"
+                   "  --unit-price PRICE  '' clears it\n"
+                   "  --amount AMOUNT     line total; '' recomputes quantity × unit price\n"
+                   "  --product SKU       --channel NAME   --store NAME   ('' clears)\n"
+                   "  --version N         refuse the edit unless the line is still at version N\n");
+            return EXIT_OK;
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage("order edit", "give exactly one order line id, then the changes");
+    if (parse_line_id("order edit", argv[optind], &id) < 0)
+        return EXIT_USAGE;
+    if (changes == 0)
+        return cli_usage("order edit", "nothing to change; give at least one field option");
+    db = cli_open_db(cli, 0);
+    if (!db)
+        return EXIT_ERROR;
+    if (load_line(db, id, expected, &o, &err) < 0)
+        goto fail;
+    if (at)
+        set_str(&o.ordered_at, at);
+    if (product)
+        set_str(&o.product_sku, product);
+    if (channel)
+        set_str(&o.channel, channel);
+    if (store)
+        set_str(&o.store, store);
+    if (has_quantity)
+        o.quantity = quantity;
+    if (unit_price) {
+        o.has_unit_price = *unit_price != '\0';
+        o.unit_price = 0;
+        if (o.has_unit_price && cli_parse_money(db, unit_price, &o.unit_price, &err) < 0) {
+            ok_err_locate(&err, "unit_price", 0);
+            goto fail;
+        }
+    }
+    if (amount) {
+        o.has_amount = *amount != '\0';
+        o.amount = 0;
+        if (o.has_amount && cli_parse_money(db, amount, &o.amount, &err) < 0) {
+            ok_err_locate(&err, "amount", 0);
+            goto fail;
+        }
+    } else if ((has_quantity || unit_price) && o.has_unit_price) {
+        o.has_amount = 0; /* the amount follows the new quantity or price */
+    }
+    if (store_order_update(db, &cli->actor, &o, &err) < 0)
+        goto fail;
+    printf("updated order %s line %lld (version %lld)\n", o.order_code, (long long)o.line_no,
+           (long long)o.version);
+    goto out;
+fail:
+    rc = cli_fail(&err);
+out:
+    order_line_release(&o);
+    db_close(&db);
+    return rc;
+}
+
+static int order_delete(struct cli *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"version", required_argument, NULL, OPT_VERSION},
+        {"help", no_argument, NULL, OPT_HELP},
+        {NULL, 0, NULL, 0},
+    };
+    struct order_line o;
+    struct ok_err err;
+    struct db *db = NULL;
+    int64_t id, expected = 0;
+    int opt, rc = EXIT_OK;
+    memset(&o, 0, sizeof(o));
+    ok_err_clear(&err);
+    optind = 0;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (opt) {
+        case OPT_VERSION:
+            if (cli_parse_int("order delete", "--version", optarg, 1, INT64_MAX, &expected) < 0)
+                return EXIT_USAGE;
+            break;
+        case OPT_HELP:
+            printf("usage: okaeri order delete ID [--version N]\n\n"
+                   "Deletes order line ID (recorded in the audit log with its values). A return\n"
+                   "or cancellation is better entered as a negative line (`order add --original`).\n"
+                   "  --version N   refuse unless the line is still at version N\n");
+            return EXIT_OK;
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage("order delete", "give exactly one order line id");
+    if (parse_line_id("order delete", argv[optind], &id) < 0)
+        return EXIT_USAGE;
+    db = cli_open_db(cli, 0);
+    if (!db)
+        return EXIT_ERROR;
+    if (load_line(db, id, expected, &o, &err) < 0 ||
+        store_order_delete(db, &cli->actor, id, o.version, &err) < 0)
+        rc = cli_fail(&err);
+    else
+        printf("deleted order %s line %lld\n", o.order_code, (long long)o.line_no);
+    order_line_release(&o);
+    db_close(&db);
+    return rc;
+}
+
 int cmd_order(struct cli *cli, int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        printf("usage: okaeri order add|list ...\n\n"
-               "  add   --code ORDER --customer CODE --at DATE --amount N   add an order line\n"
-               "  list  [--customer CODE] [--from DATE] [--to DATE]          list order lines\n");
+        printf("usage: okaeri order add|list|edit|delete ...\n\n"
+               "  add     --code ORDER --customer CODE --at DATE --amount N   add an order line\n"
+               "  list    [--customer CODE] [--from DATE] [--to DATE]          list order lines\n"
+               "  edit    ID [--amount N] [--quantity N] [--at DATE] ...        correct a line\n"
+               "  delete  ID [--version N]                                     delete a line\n");
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (!strcmp(argv[1], "add"))
         return order_add(cli, argc - 1, argv + 1);
     if (!strcmp(argv[1], "list"))
         return order_list(cli, argc - 1, argv + 1);
+    if (!strcmp(argv[1], "edit"))
+        return order_edit(cli, argc - 1, argv + 1);
+    if (!strcmp(argv[1], "delete"))
+        return order_delete(cli, argc - 1, argv + 1);
     return cli_usage("order", "unknown subcommand '%s'", argv[1]);
 }
