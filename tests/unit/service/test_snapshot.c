@@ -107,6 +107,7 @@ static void test_load_equals_plain_build(void **state)
     struct ok_err err;
     (void)state;
     fill(db);
+    store_history_set_readers(2);
     assert_int_equal(snapshot_load(db, &s, &err), 0);
     struct ledger *plain = build_plain(db);
     assert_int_equal(s.ledger->nlines, NLINES);
@@ -118,10 +119,16 @@ static void test_load_equals_plain_build(void **state)
     for (uint32_t i = 0; i < s.ledger->seg_len[c7]; i++)
         sum += s.ledger->line_amount[s.ledger->seg_off[c7] + i];
     assert_int_equal(sum, test_db_i64(db, "SELECT sum(amount) FROM orders WHERE customer_id = 7"));
-    /* Loading twice gives the same (the connection is left usable, no transaction open). */
+    /* Loading twice gives the same (the connection is left usable, no transaction open), and
+     * so does one reader. */
     snapshot_release(&s);
     assert_int_equal(snapshot_load(db, &s, &err), 0);
     assert_same_lines(s.ledger, plain);
+    snapshot_release(&s);
+    store_history_set_readers(1);
+    assert_int_equal(snapshot_load(db, &s, &err), 0);
+    assert_same_lines(s.ledger, plain);
+    store_history_set_readers(2);
     assert_int_equal(test_db_i64(db, "SELECT count(*) FROM customers"), NCUST);
     snapshot_release(&s);
     ledger_free(&plain);
@@ -160,9 +167,13 @@ static void test_unknown_customer_fails(void **state)
     test_db_exec(db, "INSERT INTO orders(order_code, customer_id, ordered_at, amount) VALUES "
                      "('X1', 999, '2021-05-05 10:00:00', 10)");
     test_db_exec(db, "PRAGMA foreign_keys=ON");
-    assert_int_equal(snapshot_load(db, &s, &err), -1);
-    assert_non_null(strstr(err.message, "999"));
-    assert_null(s.ledger);
+    for (int readers = 1; readers <= 2; readers++) {
+        store_history_set_readers(readers);
+        assert_int_equal(snapshot_load(db, &s, &err), -1);
+        assert_non_null(strstr(err.message, "999"));
+        assert_null(s.ledger);
+    }
+    store_history_set_readers(0);
     /* The connection is still usable after the failed load. */
     assert_int_equal(test_db_i64(db, "SELECT count(*) FROM orders"), NLINES + 1);
     test_db_close(&t);
