@@ -375,8 +375,8 @@ static int deal_edit(struct cli *cli, int argc, char **argv)
         goto fail;
     }
 #define SET(o, field)                                                                              \
-    if (v[(o) - OPT_CODE])                                                                         \
-    set_str(&d.field, v[(o) - OPT_CODE])
+    if (v[(o)-OPT_CODE])                                                                           \
+    set_str(&d.field, v[(o)-OPT_CODE])
     SET(OPT_KIND, kind);
     SET(OPT_TITLE, title);
     SET(OPT_OPENED, opened_at);

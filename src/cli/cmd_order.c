@@ -422,10 +422,11 @@ static int order_delete(struct cli *cli, int argc, char **argv)
                 return EXIT_USAGE;
             break;
         case OPT_HELP:
-            printf("usage: okaeri order delete ID [--version N]\n\n"
-                   "Deletes order line ID (recorded in the audit log with its values). A return\n"
-                   "or cancellation is better entered as a negative line (`order add --original`).\n"
-                   "  --version N   refuse unless the line is still at version N\n");
+            printf(
+                "usage: okaeri order delete ID [--version N]\n\n"
+                "Deletes order line ID (recorded in the audit log with its values). A return\n"
+                "or cancellation is better entered as a negative line (`order add --original`).\n"
+                "  --version N   refuse unless the line is still at version N\n");
             return EXIT_OK;
         default:
             return EXIT_USAGE;

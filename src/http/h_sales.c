@@ -236,8 +236,7 @@ void h_orders_update(struct http_req *r)
     }
     /* a new quantity or unit price without an amount: the amount follows them (null amount:
      * recomputed too) */
-    repriced = (http_body_has(r, "quantity") || http_body_has(r, "unit_price")) &&
-               o.has_unit_price;
+    repriced = (http_body_has(r, "quantity") || http_body_has(r, "unit_price")) && o.has_unit_price;
     if (http_body_has(r, "amount")) {
         o.has_amount = json_is_integer(json_object_get(r->json, "amount"));
         o.amount = http_body_int(r, "amount", 0);

@@ -233,7 +233,7 @@ out:
 #define SELECT_DEAL                                                                                \
     "SELECT d.id, d.code, c.code, d.kind, d.stage, d.title, d.amount, d.opened_at, d.closed_at, "  \
     "u.login, lr.code, d.lost_note, t.code, p.sku, d.version, d.created_at, d.updated_at, "        \
-    "d.reopened_from, (SELECT r.id FROM deals r WHERE r.reopened_from = d.id) "                   \
+    "d.reopened_from, (SELECT r.id FROM deals r WHERE r.reopened_from = d.id) "                    \
     "FROM deals d JOIN customers c ON c.id = d.customer_id "                                       \
     "LEFT JOIN users u ON u.id = d.owner_id "                                                      \
     "LEFT JOIN lost_reasons lr ON lr.id = d.lost_reason_id "                                       \
@@ -523,9 +523,8 @@ static const char SQL_INSERT_REOPEN[] =
     "INSERT INTO deals(customer_id, kind, stage, title, amount, opened_at, owner_id, trigger_id, "
     "product_id, reopened_from, created_at, updated_at) "
     "VALUES (?,?,'open',?,?,?,?,?,?,?,?,?) RETURNING id";
-static const char SQL_TOUCH_LOST[] =
-    "UPDATE deals SET updated_at = ?, version = version + 1 "
-    "WHERE id = ? AND version = ? AND stage = 'lost'";
+static const char SQL_TOUCH_LOST[] = "UPDATE deals SET updated_at = ?, version = version + 1 "
+                                     "WHERE id = ? AND version = ? AND stage = 'lost'";
 static const char SQL_LOSS_ENROLLMENTS[] =
     "SELECT id FROM enrollments WHERE deal_id = ? AND status = 'active' ORDER BY id";
 
@@ -632,8 +631,7 @@ int64_t store_deal_reopen(struct db *db, const struct store_actor *who, const ch
     if (step != DB_ROW) {
         db_reset(st);
         if (err && err->code == OK_ERR_CONFLICT)
-            ok_err_set(err, OK_ERR_CONFLICT, "deal %s was reopened by someone else meanwhile",
-                       ref);
+            ok_err_set(err, OK_ERR_CONFLICT, "deal %s was reopened by someone else meanwhile", ref);
         goto fail;
     }
     id = db_column_i64(st, 0);

@@ -178,8 +178,8 @@ out:
 }
 
 #define SELECT_ORDER                                                                               \
-    "SELECT o.id, o.order_code, o.line_no, c.code, o.ordered_at, p.sku, o.quantity, "            \
-    "o.unit_price, o.amount, o.channel, o.store, o.original_code, o.version FROM orders o "       \
+    "SELECT o.id, o.order_code, o.line_no, c.code, o.ordered_at, p.sku, o.quantity, "              \
+    "o.unit_price, o.amount, o.channel, o.store, o.original_code, o.version FROM orders o "        \
     "JOIN customers c ON c.id = o.customer_id "                                                    \
     "LEFT JOIN products p ON p.id = o.product_id "
 

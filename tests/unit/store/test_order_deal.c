@@ -190,7 +190,7 @@ static void test_deal_update(void **state)
     d.amount = 150000;
     store_field_set(&d.kind, "upsell");
     store_field_set(&d.opened_at, "2024/3/2");
-    store_field_set(&d.stage, "won");       /* ignored: stages change by win/lose/reopen */
+    store_field_set(&d.stage, "won");        /* ignored: stages change by win/lose/reopen */
     store_field_set(&d.customer_code, "C2"); /* ignored */
     assert_int_equal(store_deal_update(db, &tester, &d, &err), 0);
     assert_int_equal(d.version, 2);
