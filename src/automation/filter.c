@@ -321,7 +321,9 @@ struct fnode {
     int nvals;
     size_t off;
     /* prepared */
-    char **attr_col; /* F_ATTR: per customer value text or NULL (owned) */
+    char **attr_col;  /* F_ATTR: per customer value text or NULL */
+    int attr_borrowed; /* attr_col's strings belong to the population */
+    int32_t *tag_ids;  /* F_TAG with tag_names: per value its id, -1 none, -2 nobody's tag */
 };
 
 struct filter {
@@ -353,10 +355,11 @@ static void node_free(struct fnode *nd, uint32_t n)
     free(nd->attr_key);
     if (nd->attr_col) {
         uint32_t c;
-        for (c = 0; c < n; c++)
+        for (c = 0; c < n && !nd->attr_borrowed; c++)
             free(nd->attr_col[c]);
         free(nd->attr_col);
     }
+    free(nd->tag_ids);
     free(nd);
 }
 
@@ -801,7 +804,7 @@ int filter_bind(struct filter *f, const struct filter_resolver *r, struct ok_err
 
 /* ---- prepare ---- */
 
-static char *json_scalar_text(json_t *v)
+char *filter_attr_text(json_t *v)
 {
     char tmp[64];
     if (json_is_string(v))
@@ -852,7 +855,24 @@ static int prepare_node(struct filter *f, struct fnode *nd, const struct filter_
         missing = pop->lost_reason ? NULL : "lost reasons";
         break;
     case F_TAG:
-        missing = pop->tags ? NULL : "tags";
+        free(nd->tag_ids);
+        nd->tag_ids = NULL;
+        if (pop->tag_names) {
+            nd->tag_ids = xcalloc((size_t)nd->nvals, sizeof(int32_t));
+            for (i = 0; i < nd->nvals; i++) {
+                int32_t k;
+                nd->tag_ids[i] = -2;
+                if (nd->vals[i].i == -1) {
+                    nd->tag_ids[i] = -1;
+                    continue;
+                }
+                for (k = 0; k < pop->ntag_names; k++)
+                    if (!strcasecmp(pop->tag_names[k], nd->vals[i].s))
+                        nd->tag_ids[i] = k;
+            }
+        } else if (!pop->tags) {
+            missing = "tags";
+        }
         break;
     case F_CONSENT:
         missing = pop->consent ? NULL : "consent";
@@ -865,16 +885,29 @@ static int prepare_node(struct filter *f, struct fnode *nd, const struct filter_
         break;
     case F_ATTR: {
         uint32_t c;
-        if (!pop->attributes) {
+        size_t k, j;
+        if (!pop->attributes && !pop->attr_columns) {
             missing = "custom attributes";
             break;
         }
         if (nd->attr_col) {
-            for (c = 0; c < f->n; c++)
+            for (c = 0; c < f->n && !nd->attr_borrowed; c++)
                 free(nd->attr_col[c]);
             free(nd->attr_col);
         }
         nd->attr_col = xcalloc(pop->view->n ? pop->view->n : 1, sizeof(char *));
+        nd->attr_borrowed = pop->attr_columns != NULL;
+        if (pop->attr_columns) {
+            for (k = 0; k < pop->nattr_columns; k++) {
+                const struct filter_attr_column *col = &pop->attr_columns[k];
+                if (strcmp(col->key, nd->attr_key))
+                    continue;
+                for (j = 0; j < col->n; j++)
+                    if (col->cust[j] < pop->view->n)
+                        nd->attr_col[col->cust[j]] = (char *)col->value[j];
+            }
+            break;
+        }
         for (c = 0; c < pop->view->n; c++) {
             const char *t = pop->attributes[c];
             json_t *root, *v;
@@ -885,7 +918,7 @@ static int prepare_node(struct filter *f, struct fnode *nd, const struct filter_
                 continue;
             v = json_object_get(root, nd->attr_key);
             if (v)
-                nd->attr_col[c] = json_scalar_text(v);
+                nd->attr_col[c] = filter_attr_text(v);
             json_decref(root);
         }
         break;
@@ -1077,8 +1110,21 @@ static int eval_cmp(const struct filter *f, const struct fnode *nd, uint32_t c)
     case F_KIND:
         return cmp_i64(pop->is_company[c], nd->op, nd->vals[0].i);
     case F_TAG: {
-        const char *t = pop->tags[c];
+        const char *t;
         int any = 0;
+        if (nd->tag_ids) {
+            uint32_t s0 = pop->tag_start[c];
+            int k, cnt = s0 == FILTER_NO_TAGS ? 0 : pop->tag_count[c];
+            for (i = 0; i < nd->nvals && !any; i++) {
+                int32_t want = nd->tag_ids[i];
+                if (want == -1)
+                    any = s0 == FILTER_NO_TAGS;
+                for (k = 0; k < cnt && !any; k++)
+                    any = pop->tag_pool[s0 + (uint32_t)k] == want;
+            }
+            return nd->op == OP_NE ? !any : any;
+        }
+        t = pop->tags[c];
         for (i = 0; i < nd->nvals && !any; i++) {
             if (nd->vals[i].i == -1)
                 any = !t || !*t; /* tag:none = no tags at all */
@@ -1134,17 +1180,74 @@ int filter_match(const struct filter *f, uint32_t c)
     return eval_node(f, f->root, c);
 }
 
+/* Column at a time: out[c] = the node's value for every selected row (sel[c] != 0), 0 for the
+ * others; sel and out never overlap. One field over all customers per loop walks each column in order and leaves the
+ * tree walk out of the per-customer work; `and` and `or` still evaluate their right side only
+ * where it decides the result, as filter_match's short-circuit does. */
+static void eval_rows(const struct filter *f, const struct fnode *nd, const uint8_t *sel,
+                      uint8_t *out)
+{
+    uint32_t c, n = f->n;
+    uint8_t *tmp;
+    switch (nd->kind) {
+    case N_TRUE:
+        memcpy(out, sel, n);
+        return;
+    case N_CMP:
+        for (c = 0; c < n; c++)
+            out[c] = sel[c] ? (uint8_t)(eval_cmp(f, nd, c) != 0) : 0;
+        return;
+    case N_AND:
+        tmp = xmalloc(n ? n : 1);
+        eval_rows(f, nd->a, sel, tmp);
+        eval_rows(f, nd->b, tmp, out);
+        free(tmp);
+        return;
+    case N_OR: {
+        uint8_t *right = xmalloc(n ? n : 1);
+        tmp = xmalloc(n ? n : 1);
+        eval_rows(f, nd->a, sel, out);
+        for (c = 0; c < n; c++)
+            tmp[c] = sel[c] & !out[c];
+        eval_rows(f, nd->b, tmp, right);
+        for (c = 0; c < n; c++)
+            out[c] |= right[c];
+        free(tmp);
+        free(right);
+        return;
+    }
+    case N_NOT:
+        eval_rows(f, nd->a, sel, out);
+        for (c = 0; c < n; c++)
+            out[c] = sel[c] & !out[c];
+        return;
+    }
+}
+
 size_t filter_select(const struct filter *f, uint32_t **out)
 {
-    size_t n = 0, cap = 0;
+    size_t n = 0;
     uint32_t c;
+    uint8_t *sel, *hit;
     *out = NULL;
-    for (c = 0; c < f->n; c++) {
-        if (!filter_match(f, c))
-            continue;
-        *out = xgrow(*out, &cap, n + 1, sizeof(uint32_t));
-        (*out)[n++] = c;
+    if (!f->pop || !f->n)
+        return 0;
+    sel = xmalloc(f->n);
+    hit = xmalloc(f->n);
+    for (c = 0; c < f->n; c++)
+        sel[c] = f->pop->view->state[c] != CUST_STATE_NONE;
+    eval_rows(f, f->root, sel, hit);
+    for (c = 0; c < f->n; c++)
+        n += hit[c];
+    if (n) {
+        size_t k = 0;
+        *out = xmalloc(n * sizeof(uint32_t));
+        for (c = 0; c < f->n; c++)
+            if (hit[c])
+                (*out)[k++] = c;
     }
+    free(sel);
+    free(hit);
     return n;
 }
 

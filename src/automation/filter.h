@@ -63,7 +63,36 @@ struct filter_population {
     const char *const *sources;    /* source names by ledger source id */
     int32_t nsources;
     int money_decimals;
+    /* Optional pre-digested tags and attributes (a population of a million customers sets them:
+     * filter_prepare then resolves names once instead of matching text per customer). When
+     * tag_names is set, tags may be NULL: customer c's tag ids are tag_pool[tag_start[c]] ..
+     * [tag_start[c] + tag_count[c] - 1], ids index tag_names (trimmed, ASCII lower case, as
+     * tag comparisons ignore ASCII case), and tag_start[c] == FILTER_NO_TAGS marks an empty
+     * tags text (tag:none). */
+    const char *const *tag_names;
+    int32_t ntag_names;
+    const uint32_t *tag_start;
+    const uint16_t *tag_count;
+    const int32_t *tag_pool;
+    /* When attr_columns is set, attributes may be NULL: one column per attribute name, with the
+     * customers that have it and the value's text as filter_attr_text gives it. */
+    const struct filter_attr_column *attr_columns;
+    size_t nattr_columns;
 };
+
+#define FILTER_NO_TAGS UINT32_MAX
+
+struct filter_attr_column {
+    const char *key;
+    size_t n;
+    const uint32_t *cust;
+    const char *const *value;
+};
+
+/* The text filters compare for one JSON attribute value (caller frees), NULL for objects,
+ * arrays and null: strings as is, integers %lld, reals %.17g, true/false as yes/no. */
+struct json_t;
+char *filter_attr_text(struct json_t *v);
 
 /* Parses text into a filter (caller frees with filter_free). Returns NULL with err (code
  * OK_ERR_INVALID, field "filter", message "position N: expected ..., found ...") for malformed

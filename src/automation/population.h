@@ -14,22 +14,35 @@
 
 #include "analytics/view.h"
 #include "automation/filter.h"
+#include "core/arena.h"
 #include "core/err.h"
 #include "db/db.h"
 #include "service/snapshot.h"
+
+struct pop_map;
 
 struct population {
     struct snapshot snap;
     struct analytics_view view;
     int have_view;
     int32_t as_of;
+    struct arena strings; /* codes, tag names, attribute keys and values */
     /* parallel to the ledger's customers (owned) */
     char **codes;
-    char **tags;
-    char **attributes;
-    uint8_t *consent, *has_email, *is_company;
+    uint8_t *consent, *has_email, *is_company, *unsubscribed;
     int32_t *lost_reason;
     double *p_alive, *clv;
+    /* tags, interned (filter.h: tag_names, tag_start, tag_count, tag_pool) */
+    char **tag_names;
+    int32_t ntag_names;
+    uint32_t *tag_start;
+    uint16_t *tag_count;
+    int32_t *tag_pool;
+    size_t tag_pool_len;
+    /* custom attributes, one column per name */
+    struct filter_attr_column *attr_cols;
+    size_t nattr_cols;
+    struct pop_map *by_code; /* built by population_find on first use */
     struct filter_population fp; /* points into the above */
 };
 
@@ -41,6 +54,10 @@ int population_load(struct db *db, struct population *p, int32_t as_of, struct o
 int population_set_day(struct db *db, struct population *p, int32_t as_of, struct ok_err *err);
 
 void population_release(struct population *p);
+
+/* The ledger index of the customer with this code, or -1 (created after the load, or
+ * unknown). The first call builds a hash of all codes (about 30 ms for a million). */
+long population_find(struct population *p, const char *code);
 
 /* A resolver that looks names up in db (lost reasons, causes, user logins). */
 void population_resolver(struct db *db, struct filter_resolver *r);
