@@ -17,7 +17,10 @@ export class ApiError extends Error {
 }
 
 export function setCsrf(t) { csrf = t; }
+export function csrfToken() { return csrf; }
 export function onUnauthorized(fn) { unauthorizedHandler = fn; }
+// For requests made without api() (file uploads): the same return-to-login on a 401.
+export function unauthorized(err) { if (unauthorizedHandler) unauthorizedHandler(err); }
 
 export async function api(method, path, body, opts = {}) {
     const headers = { Accept: 'application/json' };

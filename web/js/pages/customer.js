@@ -4,7 +4,7 @@
 import { h, clear, toast, confirmDialog } from '../dom.js';
 import { t, label, getLang } from '../i18n.js';
 import * as api from '../api.js';
-import { money, date, today } from '../fmt.js';
+import { money, date, today, num, pct } from '../fmt.js';
 import { page, card, field, formValues, fill, empty, waiting, table, badge, errorBox } from '../ui.js';
 import { go } from '../app.js';
 
@@ -52,7 +52,7 @@ export async function render(main, ctx) {
     drawHeader();
     drawDetails();
     fill(deals, () => dealsBlock(c, reasons, deals));
-    fill(value, () => valueBlock(c));
+    fill(value, () => valueBlock(c, (state) => { c.state = state; drawHeader(); }));
     drawTimeline(c.code, timeline);
 }
 
@@ -211,25 +211,30 @@ function causeForm(c, causes, done) {
     return form;
 }
 
-// P(alive) and CLV: shown from any per-customer value endpoint the server has.
-async function valueBlock(c) {
-    const paths = api.pathsUnder('/customers/{code}/').filter((p) => !p.endsWith('/timeline') && api.has('GET', p));
-    if (!paths.length) return [h('p.help', t('cust.value.help')), waiting(t('cust.value'), 'GET /api/v1/customers/{code}/value')];
+// P(alive) and CLV from the latest fitted value model, with what they mean; the customer's
+// state and revenue from the same analytics (they also complete the header's badges).
+async function valueBlock(c, onState) {
+    if (!api.has('GET', '/customers/{code}/value')) return [h('p.help', t('cust.value.help')), waiting(t('cust.value'), 'GET /api/v1/customers/{code}/value')];
+    const v = await api.get('/customers/' + encodeURIComponent(c.code) + '/value');
+    onState(v.state);
+    const facts = [[t('col.state'), v.state ? t('state.' + v.state) : '—'], [t('col.orders'), num(v.orders)],
+        [t('col.revenue'), money(v.revenue)], [t('col.last_purchase'), v.last_purchase ? date(v.last_purchase) : '—']];
     const out = [];
-    for (const p of paths) {
-        const v = await api.get(p.replace('{code}', encodeURIComponent(c.code)));
-        const rows = Object.entries(v).filter(([, x]) => x === null || typeof x !== 'object');
-        out.push(h('dl.kv', rows.map(([k, x]) => [h('dt', t('col.' + k)), h('dd', fmtValue(k, x))])));
+    if (!v.value) {
+        out.push(h('dl.kv', facts.map(([k, x]) => [h('dt', k), h('dd', x)])), h('p.empty.value-none', t('cust.value.nomodel')));
+        return out;
     }
-    out.push(h('p.help', t('cust.value.help')));
+    const m = v.value;
+    const p = m.p_alive;
+    const meter = p === null ? null : h('meter', { min: 0, max: 1, low: 0.1, high: 0.5, optimum: 1, value: p, 'aria-label': t('col.p_alive') });
+    out.push(h('dl.kv.value', { 'data-p-alive': p ?? '' },
+        h('dt', t('col.p_alive')), h('dd', p === null ? '—' : [pct(p), ' ', meter]),
+        h('dt', t('cust.value.expected', { days: m.horizon_days })), h('dd', m.expected_purchases === null ? '—' : num(m.expected_purchases, 2)),
+        h('dt', t('cust.value.clv', { days: m.horizon_days })), h('dd', m.clv === null ? '—' : money(m.clv)),
+        facts.map(([k, x]) => [h('dt', k), h('dd', x)])),
+    h('p.help.explain', p === null ? (v.reason || '') : t(p >= 0.5 ? 'cust.value.high' : p >= 0.1 ? 'cust.value.mid' : 'cust.value.low', { p: pct(p, 0) }) + ' ' +
+        t('cust.value.help2', { model: m.model.toUpperCase(), at: date(m.fitted_at) })));
     return out;
-}
-
-function fmtValue(k, x) {
-    if (typeof x !== 'number') return x === null ? '—' : String(x);
-    if (/p_alive|prob/.test(k)) return (x * 100).toFixed(1) + '%';
-    if (/clv|spend|value|revenue|amount/.test(k)) return money(x);
-    return x.toLocaleString('en-US', { maximumFractionDigits: 2 });
 }
 
 // Plain symbols: no emoji font is needed on the office PC.

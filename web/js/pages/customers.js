@@ -4,7 +4,7 @@
 import { h, toast, confirmDialog } from '../dom.js';
 import { t } from '../i18n.js';
 import * as api from '../api.js';
-import { date } from '../fmt.js';
+import { date, money } from '../fmt.js';
 import { page, badge, field } from '../ui.js';
 
 let Tabulator = null;
@@ -39,7 +39,9 @@ export async function render(main, ctx) {
             { formatter: 'rowSelection', titleFormatter: 'rowSelection', hozAlign: 'center', headerSort: false, width: 40 },
             { title: t('col.code'), field: 'code', width: 110, formatter: (c) => h('a', { href: '#/customers/' + encodeURIComponent(c.getValue()) }, c.getValue()) },
             { title: t('col.name'), field: 'name_kana', minWidth: 160, headerFilter: 'input', formatter: (c) => nameCell(c.getRow().getData()) },
-            { title: t('col.badges'), field: 'state', headerSort: false, minWidth: 120, formatter: (c) => badges(c.getRow().getData()) },
+            { title: t('col.badges'), field: 'state', headerSort: false, minWidth: 190, formatter: (c) => badges(c.getRow().getData()) },
+            { title: t('col.revenue'), field: 'revenue', width: 110, hozAlign: 'right', formatter: (c) => money(c.getValue()) },
+            { title: t('col.last_purchase'), field: 'last_purchase', width: 120, formatter: (c) => date(c.getValue()) },
             { title: t('col.phone'), field: 'phone', minWidth: 110 },
             { title: t('col.email'), field: 'email', minWidth: 150 },
             { title: t('col.owner'), field: 'owner', width: 100, headerFilter: 'input', formatter: (c) => c.getValue() || t('cust.team') },
@@ -71,18 +73,25 @@ function nameCell(c) {
 
 function badges(c) {
     return h('span.badges', badge(c.state && t('state.' + c.state), c.state), badge(c.stage && t('stage.' + c.stage), 'stage'),
-        badge(c.segment && t('seg.' + c.segment), 'rfm'), c.cause ? badge(t('cust.cause'), 'cause') : null);
+        c.rfm ? h('span.badge.b-rfm', { title: t('cust.rfm.title', { seg: t('seg.' + c.rfm_segment) }) }, 'RFM ' + c.rfm) : null,
+        c.cause ? badge(t('cust.cause'), 'cause') : null);
 }
 
 function bulkBar() {
     const count = h('span');
     const tag = h('input', { type: 'text', name: 'bulk_tag', placeholder: t('bulk.tag.ph'), 'aria-label': t('bulk.tag') });
     const owner = h('input', { type: 'text', name: 'bulk_owner', placeholder: t('bulk.owner.ph'), 'aria-label': t('bulk.owner') });
+    const playbooks = h('datalist', { id: 'bulk-playbooks' });
+    const playbook = h('input', { type: 'text', name: 'bulk_playbook', list: 'bulk-playbooks', placeholder: t('bulk.playbook.ph'), 'aria-label': t('bulk.playbook') });
+    playbook.addEventListener('focus', async () => {
+        if (playbooks.children.length) return;
+        try { (await api.get('/playbooks?active_only=true&limit=200')).items.forEach((p) => playbooks.append(h('option', { value: p.name }, p.description || p.name))); } catch { /* typed by hand */ }
+    }, { once: true });
     const el = h('div.bulk', { hidden: true, role: 'region', 'aria-label': t('bulk.title') }, count,
         h('span.group', tag, h('button', { type: 'button', onclick: () => apply('tag') }, t('bulk.tag'))),
         h('span.group', owner, h('button', { type: 'button', onclick: () => apply('owner') }, t('bulk.owner'))),
         h('button', { type: 'button', onclick: () => exportCsv() }, t('bulk.export')),
-        api.has('POST', '/playbooks/{id}/enrol') ? h('button', { type: 'button', onclick: () => toast(t('bulk.playbook')) }, t('bulk.playbook')) : null);
+        api.has('POST', '/playbooks/{name}/enroll') ? h('span.group', playbook, playbooks, h('button', { type: 'button', onclick: () => enroll() }, t('bulk.playbook'))) : null);
     const bar = { el, table: null, rows: [], update(rows) { bar.rows = rows; el.hidden = !rows.length; count.textContent = t('bulk.selected', { n: rows.length }); } };
     async function apply(kind) {
         const rows = bar.rows;
@@ -101,6 +110,23 @@ function bulkBar() {
             try {
                 const upd = await api.patch('/customers/' + encodeURIComponent(c.code), body);
                 bar.table.updateData([upd]);
+                ok++;
+            } catch (e) {
+                toast(`${c.code}: ${e.message}`, 'err');
+                return;
+            }
+        }
+        toast(t('bulk.done', { n: ok }));
+    }
+    async function enroll() {
+        const name = playbook.value.trim();
+        if (!name) { playbook.focus(); return; }
+        const rows = bar.rows;
+        if (!(await confirmDialog(t('bulk.playbook.confirm', { n: rows.length, name }), t('ok'), t('cancel')))) return;
+        let ok = 0;
+        for (const c of rows) {
+            try {
+                await api.post('/playbooks/' + encodeURIComponent(name) + '/enroll', { customer_code: c.code });
                 ok++;
             } catch (e) {
                 toast(`${c.code}: ${e.message}`, 'err');

@@ -100,13 +100,14 @@ async function followups() {
         { key: 'title', label: t('col.title') }, { key: 'channel', label: t('col.channel') }], tasks.items, { empty: t('tasks.none') });
 }
 
-// High value, no longer buying: the sleeping customers who spent most (P(alive) when the value
-// models' endpoint exists).
+// High value, no longer buying: GET /at-risk (sleeping customers by revenue; with a value model
+// only those whose P(alive) fell below the active threshold, with P(alive) and CLV).
 async function atRisk() {
-    const r = await api.get('/reports/inventory?state=sleeping');
-    const rows = r.rows.sort((a, b) => b.revenue - a.revenue).slice(0, 10);
-    return [h('p.help', t('dash.atrisk.help')),
-        table([{ key: 'code', label: t('col.code'), fmt: (x) => h('a', { href: '#/customers/' + encodeURIComponent(x.code) }, x.code) },
-            { key: 'revenue', label: t('col.revenue'), fmt: 'money' }, { key: 'last_purchase', label: t('col.last_purchase'), fmt: 'date' },
-            { key: 'owner', label: t('col.owner') }], rows, { empty: t('dash.norisk') })];
+    if (!api.has('GET', '/at-risk')) return waiting(t('dash.atrisk'), 'GET /api/v1/at-risk');
+    const r = await api.get('/at-risk?limit=10');
+    const cols = [{ key: 'code', label: t('col.customer'), fmt: (x) => h('a', { href: '#/customers/' + encodeURIComponent(x.code) }, x.name || x.code) },
+        { key: 'revenue', label: t('col.revenue'), fmt: 'money' }, { key: 'last_purchase', label: t('col.last_purchase'), fmt: 'date' }];
+    if (r.model) cols.push({ key: 'p_alive', label: 'P(alive)', fmt: 'pct' });
+    cols.push({ key: 'owner', label: t('col.owner'), fmt: (x) => x.owner || t('cust.team') });
+    return [h('p.help', t(r.model ? 'dash.atrisk.help.model' : 'dash.atrisk.help')), table(cols, r.items, { empty: t('dash.norisk') })];
 }
