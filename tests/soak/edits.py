@@ -83,6 +83,8 @@ for t in ts:
 for t in ts:
     t.join()
 problems = list(others[:10])
+conn.close()  # idle for the whole run: the server's idle timeout has closed it
+conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
 db = sqlite3.connect("file:%s?mode=ro" % urllib.parse.quote(DB), uri=True, timeout=60)
 for c in codes:
     final = json.loads(request(conn, "GET", "/api/v1/customers/" + c)[1])
