@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "automation/filter.h"
@@ -39,6 +40,14 @@ static void iso(int32_t day, char out[11])
     date_format_iso(day, out);
 }
 
+/* Seconds on a monotonic clock, for the pass's phase timings (OKAERI_LOG=debug). */
+static double mono(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int parse_iso(const char *s, int32_t *day)
 {
     return s && strlen(s) >= 10 ? date_parse_iso(s, 10, day) : -1;
@@ -46,22 +55,28 @@ static int parse_iso(const char *s, int32_t *day)
 
 /* Fault injection for the crash-recovery tests: OKAERI_AUTOMATE_CRASH_AFTER=N ends the process
  * abruptly (as kill -9 would) after N committed units of work. */
-static void crash_point(void)
+static long crash_left = -2;
+
+static void crash_init(void)
 {
-    static long left = -2;
-    if (left == -2) {
+    if (crash_left == -2) {
         const char *e = getenv("OKAERI_AUTOMATE_CRASH_AFTER");
         char *end;
-        left = -1;
+        crash_left = -1;
         if (e && *e) {
             long v = strtol(e, &end, 10);
             if (!*end && v >= 0)
-                left = v;
+                crash_left = v;
         }
     }
-    if (left < 0)
+}
+
+static void crash_point(void)
+{
+    crash_init();
+    if (crash_left < 0)
         return;
-    if (left-- == 0)
+    if (crash_left-- == 0)
         _exit(99);
 }
 
@@ -136,6 +151,43 @@ static void biz_release(struct biz *b)
 
 /* ---- run state ---- */
 
+/* A few hundred owners or products at most are named in one pass: a list suffices. */
+struct name_cache {
+    struct name_entry {
+        char *key;
+        char *name; /* NULL: not found */
+    } *v;
+    size_t n, cap;
+};
+
+static const struct name_entry *name_cache_find(const struct name_cache *nc, const char *key)
+{
+    size_t i;
+    for (i = 0; i < nc->n; i++)
+        if (!strcmp(nc->v[i].key, key))
+            return &nc->v[i];
+    return NULL;
+}
+
+static void name_cache_add(struct name_cache *nc, const char *key, const char *name)
+{
+    nc->v = xgrow(nc->v, &nc->cap, nc->n + 1, sizeof(*nc->v));
+    nc->v[nc->n].key = xstrdup(key);
+    nc->v[nc->n].name = name ? xstrdup(name) : NULL;
+    nc->n++;
+}
+
+static void name_cache_release(struct name_cache *nc)
+{
+    size_t i;
+    for (i = 0; i < nc->n; i++) {
+        free(nc->v[i].key);
+        free(nc->v[i].name);
+    }
+    free(nc->v);
+    memset(nc, 0, sizeof(*nc));
+}
+
 struct pb_list {
     struct playbook *v;
     size_t n, cap;
@@ -150,13 +202,69 @@ struct enr_list {
 struct run {
     struct db *db;
     const struct store_actor *who;
-    struct population pop;
+    struct population *pop; /* the caller's (options) or own_pop */
+    struct population own_pop;
     struct biz biz;
     int32_t as_of, since;
     struct pb_list pbs;
     int32_t *deal_activity; /* per customer: latest deal opened or won on or before as_of */
     struct automate_result *r;
+    int tx_open, tx_units; /* the batch of units in the open transaction */
+    /* owners' display names and product names, looked up once per pass */
+    struct name_cache owners, products;
 };
+
+/* Units of work (an enrolment, an exit, a step with its task or e-mail) are committed in
+ * batches: within the batch each unit is still atomic (store functions and run_step nest as
+ * savepoints), and a crash loses at most the uncommitted batch, which the next pass redoes
+ * exactly once (enrolments are unique per key, a step's claim is conditional on next_step).
+ * One commit per unit cost most of a pass's time. With fault injection on every unit is its
+ * own batch, so that "after N committed units" keeps its meaning. */
+#define BATCH_UNITS 256
+
+static int batch_open(struct run *R, struct ok_err *err)
+{
+    if (R->tx_open)
+        return 0;
+    if (db_begin(R->db, err) < 0)
+        return -1;
+    R->tx_open = 1;
+    R->tx_units = 0;
+    return 0;
+}
+
+static int batch_commit(struct run *R, struct ok_err *err)
+{
+    int n = R->tx_units;
+    if (!R->tx_open)
+        return 0;
+    R->tx_open = 0;
+    R->tx_units = 0;
+    if (db_commit(R->db, err) < 0) {
+        db_rollback(R->db);
+        return -1;
+    }
+    for (; n > 0; n--)
+        crash_point();
+    return 0;
+}
+
+static int batch_unit_done(struct run *R, struct ok_err *err)
+{
+    crash_init();
+    R->tx_units++;
+    if (crash_left >= 0 || R->tx_units >= BATCH_UNITS)
+        return batch_commit(R, err);
+    return 0;
+}
+
+static void batch_abort(struct run *R)
+{
+    if (R->tx_open)
+        db_rollback(R->db);
+    R->tx_open = 0;
+    R->tx_units = 0;
+}
 
 static int collect_playbook(void *ctx, const struct playbook *p)
 {
@@ -262,9 +370,11 @@ static int enroll(struct run *R, const struct playbook *pb, uint32_t c, int64_t 
     int created = 0;
     int64_t id;
     memset(&e, 0, sizeof(e));
+    if (batch_open(R, err) < 0)
+        return -1;
     iso(day, d);
     e.playbook = xstrdup(pb->name);
-    e.customer_code = xstrdup(R->pop.codes[c] ? R->pop.codes[c] : "");
+    e.customer_code = xstrdup(R->pop->codes[c] ? R->pop->codes[c] : "");
     e.deal_id = deal_id;
     e.trigger_key = xstrdup(key);
     e.triggered_on = xstrdup(d);
@@ -274,7 +384,7 @@ static int enroll(struct run *R, const struct playbook *pb, uint32_t c, int64_t 
         return -1;
     if (created) {
         R->r->enrolled++;
-        crash_point();
+        return batch_unit_done(R, err);
     }
     return 0;
 }
@@ -296,19 +406,12 @@ static int on_lost_deal(void *ctx, const struct deal *d)
     struct run *R = lc->R;
     int32_t day;
     long c;
-    struct customer cu;
     char key[64];
     lc->last_id = d->id;
     lc->rows++;
     if (parse_iso(d->closed_at, &day) < 0 || day <= R->since || day > R->as_of)
         return 0;
-    memset(&cu, 0, sizeof(cu));
-    if (store_customer_get(R->db, d->customer_code, &cu, lc->err) < 0) {
-        lc->failed = 1;
-        return 1;
-    }
-    c = ledger_customer_index(R->pop.snap.ledger, cu.id);
-    customer_release(&cu);
+    c = population_find(R->pop, d->customer_code);
     if (c < 0)
         return 0;
     snprintf(key, sizeof(key), "deal:%lld", (long long)d->id);
@@ -343,7 +446,7 @@ static int trigger_deal_lost(struct run *R, const struct playbook *pb, struct ok
 
 static int trigger_first_purchase(struct run *R, const struct playbook *pb, struct ok_err *err)
 {
-    const struct analytics_view *v = &R->pop.view;
+    const struct analytics_view *v = &R->pop->view;
     uint32_t c;
     char key[32], d[11];
     for (c = 0; c < v->n; c++) {
@@ -361,7 +464,7 @@ static int trigger_first_purchase(struct run *R, const struct playbook *pb, stru
 static int trigger_state(struct run *R, const struct playbook *pb, const uint8_t *prev,
                          enum cust_state want, struct ok_err *err)
 {
-    const struct analytics_view *v = &R->pop.view;
+    const struct analytics_view *v = &R->pop->view;
     uint32_t c;
     char key[48], d[11];
     for (c = 0; c < v->n; c++) {
@@ -377,7 +480,7 @@ static int trigger_state(struct run *R, const struct playbook *pb, const uint8_t
 
 static int trigger_contract(struct run *R, const struct playbook *pb, struct ok_err *err)
 {
-    const struct ledger *l = R->pop.snap.ledger;
+    const struct ledger *l = R->pop->snap.ledger;
     long days = pb->trigger_arg ? strtol(pb->trigger_arg, NULL, 10) : 0;
     size_t k;
     char key[48];
@@ -403,7 +506,7 @@ static int trigger_segment(struct run *R, const struct playbook *pb, const uint8
     char key[32], d[11];
     iso(R->as_of, d);
     snprintf(key, sizeof(key), "segment:%s", d);
-    for (c = 0; c < R->pop.view.n; c++) {
+    for (c = 0; c < R->pop->view.n; c++) {
         if (!filter_match(f, c) || (prev_member && prev_member[c]))
             continue;
         if (enroll(R, pb, c, 0, key, R->as_of, err) < 0)
@@ -456,7 +559,6 @@ static int on_product(void *ctx, const struct product *p)
 static int on_need(void *ctx, const struct feedback *f)
 {
     struct need_ctx *nc = ctx;
-    struct customer cu;
     size_t i;
     long c;
     char key[300];
@@ -468,13 +570,7 @@ static int on_need(void *ctx, const struct feedback *f)
             continue;
         if (!strstr(f->text, k))
             continue;
-        memset(&cu, 0, sizeof(cu));
-        if (store_customer_get(nc->R->db, f->customer_code, &cu, nc->err) < 0) {
-            nc->failed = 1;
-            return 1;
-        }
-        c = ledger_customer_index(nc->R->pop.snap.ledger, cu.id);
-        customer_release(&cu);
+        c = population_find(nc->R->pop, f->customer_code);
         if (c < 0)
             continue;
         snprintf(key, sizeof(key), "need:%lld:%.200s", (long long)f->id, k);
@@ -521,7 +617,7 @@ out:
 
 static void compute_deal_activity(struct run *R)
 {
-    const struct ledger *l = R->pop.snap.ledger;
+    const struct ledger *l = R->pop->snap.ledger;
     size_t k;
     uint32_t c;
     R->deal_activity = xmalloc((l->ncust ? l->ncust : 1) * sizeof(int32_t));
@@ -542,17 +638,17 @@ static void compute_deal_activity(struct run *R)
 
 /* The reason to end e now, or NULL. */
 static const char *exit_reason(struct run *R, const struct playbook *pb,
-                               const struct enrollment *e, const struct customer *cu, long c,
+                               const struct enrollment *e, int unsubscribed, long c,
                                const struct filter *seg)
 {
     int32_t trig;
     const char *rule = pb->exit_rule ? pb->exit_rule : "bought_again";
-    if (cu->unsubscribed_at && *cu->unsubscribed_at)
+    if (unsubscribed)
         return "unsubscribed";
     if (c < 0 || parse_iso(e->triggered_on, &trig) < 0)
         return NULL;
     if (!strcmp(rule, "bought_again")) {
-        const struct customer_metrics *m = &R->pop.view.m[c];
+        const struct customer_metrics *m = &R->pop->view.m[c];
         if (m->purchase_days && m->last_day > trig)
             return "bought_again";
     } else if (!strcmp(rule, "deal_won")) {
@@ -590,14 +686,23 @@ static void contact_release(struct contact *k)
 static int contact_load(struct run *R, const struct enrollment *e, long c, struct contact *k,
                         struct ok_err *err)
 {
-    const struct ledger *l = R->pop.snap.ledger;
+    const struct ledger *l = R->pop->snap.ledger;
     if (k->cu.owner_login) {
-        struct user u;
-        memset(&u, 0, sizeof(u));
-        if (store_user_get(R->db, k->cu.owner_login, &u, err) == 0)
-            k->owner_name = xstrdup(u.display_name && *u.display_name ? u.display_name : u.login);
-        user_release(&u);
-        ok_err_clear(err);
+        const struct name_entry *ne = name_cache_find(&R->owners, k->cu.owner_login);
+        if (!ne) {
+            struct user u;
+            memset(&u, 0, sizeof(u));
+            if (store_user_get(R->db, k->cu.owner_login, &u, err) == 0)
+                name_cache_add(&R->owners, k->cu.owner_login,
+                               u.display_name && *u.display_name ? u.display_name : u.login);
+            else
+                name_cache_add(&R->owners, k->cu.owner_login, NULL);
+            user_release(&u);
+            ok_err_clear(err);
+            ne = &R->owners.v[R->owners.n - 1];
+        }
+        if (ne->name)
+            k->owner_name = xstrdup(ne->name);
     }
     iso(R->as_of, k->today);
     if (c >= 0 && l->seg_len[c]) {
@@ -610,12 +715,23 @@ static int contact_load(struct run *R, const struct enrollment *e, long c, struc
             snprintf(k->days_since, sizeof(k->days_since), "%d",
                      (int)(R->as_of - l->line_day[last]));
             if (l->line_product[last]) {
-                struct product p;
-                memset(&p, 0, sizeof(p));
-                if (store_product_get_by_id(R->db, l->line_product[last], &p, err) == 0)
-                    k->last_product = xstrdup(p.name);
-                product_release(&p);
-                ok_err_clear(err);
+                char pk[24];
+                const struct name_entry *ne;
+                snprintf(pk, sizeof(pk), "%lld", (long long)l->line_product[last]);
+                ne = name_cache_find(&R->products, pk);
+                if (!ne) {
+                    struct product p;
+                    memset(&p, 0, sizeof(p));
+                    if (store_product_get_by_id(R->db, l->line_product[last], &p, err) == 0)
+                        name_cache_add(&R->products, pk, p.name);
+                    else
+                        name_cache_add(&R->products, pk, NULL);
+                    product_release(&p);
+                    ok_err_clear(err);
+                    ne = &R->products.v[R->products.n - 1];
+                }
+                if (ne->name)
+                    k->last_product = xstrdup(ne->name);
             }
         }
     }
@@ -809,7 +925,7 @@ static int run_step(struct run *R, const struct enrollment *e, const struct play
                     struct ok_err *err)
 {
     int rc;
-    if (db_begin(R->db, err) < 0)
+    if (batch_open(R, err) < 0 || db_begin(R->db, err) < 0)
         return -1;
     rc = claim_step(R->db, e->id, s->step_no, err);
     if (rc == 0) {
@@ -842,10 +958,12 @@ static int run_step(struct run *R, const struct enrollment *e, const struct play
                       k->cu.code);
         return -1;
     }
-    crash_point();
-    return 0;
+    return batch_unit_done(R, err);
 }
 
+/* Exits and due steps of every active enrollment. The exit rules and "is a step due" are
+ * answered from the population and the enrollment row; the customer's record and the contact
+ * data are read only for the enrollments that have a step to run. */
 static int process_enrollments(struct run *R, struct filter **segs, struct ok_err *err)
 {
     struct enr_list l;
@@ -861,36 +979,48 @@ static int process_enrollments(struct run *R, struct filter **segs, struct ok_er
         const char *why;
         int32_t trig;
         long c;
-        int step;
+        int step, unsub;
         if (!pb)
             continue; /* switched off: its enrollments wait */
         memset(&k, 0, sizeof(k));
-        if (store_customer_get(R->db, e->customer_code, &k.cu, err) < 0)
-            goto out;
-        c = ledger_customer_index(R->pop.snap.ledger, k.cu.id);
-        why = exit_reason(R, pb, e, &k.cu, c, segs[pb - R->pbs.v]);
+        c = population_find(R->pop, e->customer_code);
+        if (c >= 0) {
+            unsub = R->pop->unsubscribed[c];
+        } else {
+            /* created after the population was loaded */
+            if (store_customer_get(R->db, e->customer_code, &k.cu, err) < 0)
+                goto out;
+            unsub = k.cu.unsubscribed_at && *k.cu.unsubscribed_at;
+        }
+        why = exit_reason(R, pb, e, unsub, c, segs[pb - R->pbs.v]);
         if (why) {
+            contact_release(&k);
+            if (batch_open(R, err) < 0)
+                goto out;
             if (store_enrollment_exit(R->db, R->who, e->id, why, err) < 0) {
-                if (err->code != OK_ERR_CONFLICT) {
-                    contact_release(&k);
+                if (err->code != OK_ERR_CONFLICT)
                     goto out;
-                }
                 /* another pass ended or completed it since the list was read */
                 ok_err_clear(err);
-                contact_release(&k);
                 continue;
             }
             R->r->exited++;
-            crash_point();
-            contact_release(&k);
+            if (batch_unit_done(R, err) < 0)
+                goto out;
             continue;
         }
-        if (parse_iso(e->triggered_on, &trig) < 0) {
+        step = e->next_step;
+        if (parse_iso(e->triggered_on, &trig) < 0 || step < 1 || step > pb->n_steps ||
+            trig + pb->steps[step - 1].offset_days > R->as_of) {
             contact_release(&k);
-            continue;
+            continue; /* nothing due today */
+        }
+        if (c >= 0 && store_customer_get(R->db, e->customer_code, &k.cu, err) < 0) {
+            contact_release(&k);
+            goto out;
         }
         contact_load(R, e, c, &k, err);
-        for (step = e->next_step; step >= 1 && step <= pb->n_steps; step++) {
+        for (; step >= 1 && step <= pb->n_steps; step++) {
             const struct playbook_step *s = &pb->steps[step - 1];
             int32_t due = trig + s->offset_days;
             if (due > R->as_of)
@@ -905,6 +1035,8 @@ static int process_enrollments(struct run *R, struct filter **segs, struct ok_er
         }
         contact_release(&k);
     }
+    if (batch_commit(R, err) < 0)
+        goto out;
     rc = 0;
 out:
     enrs_release(&l);
@@ -1024,7 +1156,7 @@ static int send_one(struct run *R, const struct mail_config *mc, const struct ou
         struct activity a;
         int64_t aid;
         memset(&a, 0, sizeof(a));
-        contact_time(R->pop.snap.time_zone, R->as_of, at);
+        contact_time(R->pop->snap.time_zone, R->as_of, at);
         a.customer_code = xstrdup(cu.code);
         a.occurred_at = xstrdup(at);
         a.channel = xstrdup("email");
@@ -1196,6 +1328,7 @@ static int run_pass(struct db *db, const struct automate_options *o, struct auto
     size_t i;
     int rc = -1;
     uint32_t c;
+    double t0;
     memset(&R, 0, sizeof(R));
     R.db = db;
     R.who = o && o->who ? o->who : &system_actor;
@@ -1219,12 +1352,22 @@ static int run_pass(struct db *db, const struct automate_options *o, struct auto
     if (load_playbooks(db, &R.pbs, err) < 0)
         goto out_biz;
     /* The state of things on `since`, for transitions. */
-    if (population_load(db, &R.pop, R.since, err) < 0)
-        goto out_pbs;
+    t0 = mono();
+    if (o && o->pop) {
+        R.pop = o->pop;
+        if (population_set_day(db, R.pop, R.since, err) < 0)
+            goto out_pbs;
+    } else {
+        R.pop = &R.own_pop;
+        if (population_load(db, R.pop, R.since, err) < 0)
+            goto out_pbs;
+    }
+    log_debug("automation: population loaded in %.3f s", mono() - t0);
+    t0 = mono();
     segs = xcalloc(R.pbs.n + 1, sizeof(*segs));
     prev_member = xcalloc(R.pbs.n + 1, sizeof(*prev_member));
-    prev_state = xmalloc(R.pop.view.n + 1);
-    memcpy(prev_state, R.pop.view.state, R.pop.view.n);
+    prev_state = xmalloc(R.pop->view.n + 1);
+    memcpy(prev_state, R.pop->view.state, R.pop->view.n);
     for (i = 0; i < R.pbs.n; i++) {
         const struct playbook *pb = &R.pbs.v[i];
         int needs = !strcmp(pb->trigger_kind, "entered_segment") ||
@@ -1254,22 +1397,24 @@ static int run_pass(struct db *db, const struct automate_options *o, struct auto
         }
         if (!st.t)
             continue;
-        segs[i] = population_compile(db, &R.pop, st.t, err);
+        segs[i] = population_compile(db, R.pop, st.t, err);
         free(st.t);
         if (!segs[i]) {
             ok_err_prefix(err, "playbook %s, segment %s", pb->name, pb->trigger_arg);
             goto out;
         }
-        prev_member[i] = xcalloc(R.pop.view.n + 1, 1);
-        for (c = 0; c < R.pop.view.n; c++)
+        prev_member[i] = xcalloc(R.pop->view.n + 1, 1);
+        for (c = 0; c < R.pop->view.n; c++)
             prev_member[i][c] = (uint8_t)filter_match(segs[i], c);
     }
-    if (population_set_day(db, &R.pop, R.as_of, err) < 0)
+    if (population_set_day(db, R.pop, R.as_of, err) < 0)
         goto out;
     for (i = 0; i < R.pbs.n; i++)
-        if (segs[i] && filter_prepare(segs[i], &R.pop.fp, err) < 0)
+        if (segs[i] && filter_prepare(segs[i], &R.pop->fp, err) < 0)
             goto out;
     compute_deal_activity(&R);
+    log_debug("automation: view as of the pass, segments in %.3f s", mono() - t0);
+    t0 = mono();
     if (run_record(&R, &run_id, err) < 0)
         goto out;
 
@@ -1295,9 +1440,12 @@ static int run_pass(struct db *db, const struct automate_options *o, struct auto
             ok_err_prefix(err, "playbook %s", pb->name);
             goto fail_run;
         }
+        log_debug("automation: trigger of %s in %.3f s", pb->name, mono() - t0);
+        t0 = mono();
     }
     if (process_enrollments(&R, segs, err) < 0)
         goto fail_run;
+    log_debug("automation: enrollments in %.3f s", mono() - t0);
     if (!(o && o->no_send) && send_due(&R, err) < 0)
         goto fail_run;
     if (run_finish(&R, run_id, "done", r->mail_error[0] ? r->mail_error : NULL, err) < 0)
@@ -1306,6 +1454,7 @@ static int run_pass(struct db *db, const struct automate_options *o, struct auto
     goto out;
 fail_run: {
     struct ok_err e2;
+    batch_abort(&R);
     run_finish(&R, run_id, "failed", err->message, &e2);
 }
 out:
@@ -1319,7 +1468,10 @@ out:
     free(prev_member);
     free(prev_state);
     free(R.deal_activity);
-    population_release(&R.pop);
+    name_cache_release(&R.owners);
+    name_cache_release(&R.products);
+    if (R.pop == &R.own_pop)
+        population_release(R.pop);
 out_pbs:
     pbs_release(&R.pbs);
 out_biz:

@@ -32,6 +32,7 @@
 
 #include <stdint.h>
 
+#include "automation/population.h"
 #include "core/buf.h"
 #include "core/err.h"
 #include "db/db.h"
@@ -41,6 +42,11 @@ struct automate_options {
     int32_t as_of;   /* INT32_MIN: today in the database's time zone */
     int no_send;     /* queue e-mail but do not send it */
     const struct store_actor *who; /* NULL: the system ("automation") */
+    /* NULL: the pass loads the population itself (seconds for a million customers). Else a
+     * population the caller holds, loaded from this database after its last change to
+     * customers, orders, deals or contracts (borrowed and used by this pass alone: the pass
+     * moves it to other days with population_set_day and leaves it on the pass's day). */
+    struct population *pop;
 };
 
 struct automate_result {
