@@ -139,7 +139,25 @@ static void test_evaluate(void **state)
         {"(state = sleeping or state = active) and orders > 1", "1"},
         {"kind = company", "4"},
         {"", "1,2,3,4"},
+        {"tag:new or tag:none", "2,3,4"},
+        {"tag != vip", "2,4"},
+        {"tag in (regular, nothing)", "1"},
+        {"attr.rank != 3", "2,3,4"},
+        {"attr.nokey = x", ""},
+        {"not (tag:vip or attr.rank < 2)", "2"},
     };
+    /* The same customers pre-digested as population.c gives them: tags interned (ids into
+     * names folded to lower case), attributes in columns. Results must not differ. */
+    const char *tag_names[] = {"vip", "regular", "new"};
+    int32_t tag_pool[] = {0, 1, 0, 2};
+    uint32_t tag_start[] = {0, FILTER_NO_TAGS, 2, FILTER_NO_TAGS};
+    uint16_t tag_count[] = {2, 0, 2, 0};
+    uint32_t rank_cust[] = {0, 3}, city_cust[] = {1};
+    const char *rank_val[] = {"3", "1"}, *city_val[] = {"大阪"};
+    struct filter_attr_column cols[] = {{"rank", 2, rank_cust, rank_val},
+                                        {"city", 1, city_cust, city_val}};
+    struct filter_population fast;
+    int k;
     struct ledger *l = make_ledger();
     struct analytics_settings s;
     struct analytics_view v;
@@ -169,24 +187,47 @@ static void test_evaluate(void **state)
     pop.lost_reason = lost;
     pop.sources = sources;
     pop.nsources = 1;
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct filter *f = filter_parse(cases[i].filter, &err);
-        char got[64] = "";
-        uint32_t c;
-        if (!f)
-            fail_msg("'%s': %s", cases[i].filter, err.message);
-        assert_int_equal(filter_bind(f, &r, &err), 0);
-        if (filter_prepare(f, &pop, &err) < 0)
-            fail_msg("'%s': %s", cases[i].filter, err.message);
-        for (c = 0; c < 4; c++)
-            if (filter_match(f, c)) {
-                size_t n = strlen(got);
-                snprintf(got + n, sizeof(got) - n, "%s%u", n ? "," : "", c + 1);
+    fast = pop;
+    fast.tags = NULL;
+    fast.attributes = NULL;
+    fast.tag_names = tag_names;
+    fast.ntag_names = 3;
+    fast.tag_start = tag_start;
+    fast.tag_count = tag_count;
+    fast.tag_pool = tag_pool;
+    fast.attr_columns = cols;
+    fast.nattr_columns = 2;
+    for (k = 0; k < 2; k++)
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+            struct filter *f = filter_parse(cases[i].filter, &err);
+            char got[64] = "", sel[64] = "";
+            uint32_t c, *idx = NULL;
+            size_t j, n;
+            if (!f)
+                fail_msg("'%s': %s", cases[i].filter, err.message);
+            assert_int_equal(filter_bind(f, &r, &err), 0);
+            if (filter_prepare(f, k ? &fast : &pop, &err) < 0)
+                fail_msg("'%s': %s", cases[i].filter, err.message);
+            for (c = 0; c < 4; c++)
+                if (filter_match(f, c)) {
+                    size_t len = strlen(got);
+                    snprintf(got + len, sizeof(got) - len, "%s%u", len ? "," : "", c + 1);
+                }
+            if (strcmp(got, cases[i].members))
+                fail_msg("'%s' (%s): members %s, expected %s", cases[i].filter,
+                         k ? "interned" : "text", got, cases[i].members);
+            /* the column-at-a-time selection agrees with the row-at-a-time match */
+            n = filter_select(f, &idx);
+            for (j = 0; j < n; j++) {
+                size_t len = strlen(sel);
+                snprintf(sel + len, sizeof(sel) - len, "%s%u", len ? "," : "", idx[j] + 1);
             }
-        if (strcmp(got, cases[i].members))
-            fail_msg("'%s': members %s, expected %s", cases[i].filter, got, cases[i].members);
-        filter_free(&f);
-    }
+            free(idx);
+            if (strcmp(sel, cases[i].members))
+                fail_msg("'%s' (%s): filter_select %s, expected %s", cases[i].filter,
+                         k ? "interned" : "text", sel, cases[i].members);
+            filter_free(&f);
+        }
     /* names that must exist are rejected at bind time */
     {
         struct filter *f = filter_parse("owner = nobody", &err);
