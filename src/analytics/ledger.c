@@ -253,13 +253,41 @@ void ledger_builder_init(struct ledger_builder *b, int money_decimals)
         b->part[p].last_id = INT64_MIN;
 }
 
+static void part_free(struct ledger_builder_part *p)
+{
+    free(p->lines);
+    free(p->big_ids);
+    p->lines = NULL;
+    p->big_ids = NULL;
+    p->n = p->alloc = p->nbig = p->big_alloc = 0;
+}
+
 static void builder_free_lines(struct ledger_builder *b)
 {
-    for (int p = 0; p < LEDGER_BUILDER_PARTS; p++) {
-        free(b->part[p].lines);
-        b->part[p].lines = NULL;
-        b->part[p].n = b->part[p].alloc = 0;
+    for (int p = 0; p < LEDGER_BUILDER_PARTS; p++)
+        part_free(&b->part[p]);
+}
+
+/* Appends a line with its customer id, looked up at finish: 24 bytes a line, and the lines
+ * may arrive before their customers. */
+static void part_push(struct ledger_builder_part *p, int64_t customer_id, int32_t day,
+                      int64_t amount, int64_t order_key, uint32_t product_key)
+{
+    uint32_t cust = LEDGER_BUILDER_BIG_ID;
+    if (customer_id >= 0 && customer_id < (int64_t)LEDGER_BUILDER_BIG_ID) {
+        cust = (uint32_t)customer_id;
+    } else {
+        p->big_ids = xgrow(p->big_ids, &p->big_alloc, p->nbig + 1, sizeof(*p->big_ids));
+        p->big_ids[p->nbig++] = customer_id;
     }
+    if (p->n == p->alloc) {
+        /* Large reallocs are mremap()s in glibc: growing does not copy the lines. */
+        size_t n = p->alloc ? p->alloc * 2 : 4096;
+        p->lines = xrealloc(p->lines, n * sizeof(*p->lines));
+        p->alloc = n;
+    }
+    p->lines[p->n++] =
+        (struct ledger_builder_line){amount, day, cust, (uint32_t)order_key, product_key};
 }
 
 void ledger_builder_release(struct ledger_builder *b)
@@ -288,33 +316,22 @@ long ledger_builder_add_customer(struct ledger_builder *b, const struct ledger_c
     return customer_add(b->l, c, 1, err);
 }
 
-/* Appends one line to part p; the customer lookup is cached because loaders add lines customer
- * by customer. Reads the ledger only. */
+/* Checks and appends one line to part p; the customer lookup is cached because loaders add
+ * lines customer by customer. Reads the ledger only. */
 static int part_add(const struct ledger *l, struct ledger_builder_part *p, int64_t customer_id,
                     int32_t day, int64_t amount, int64_t order_key, uint32_t product_key,
                     struct ok_err *err)
 {
-    uint32_t c;
-    if (customer_id == p->last_id && p->last_id != INT64_MIN) {
-        c = p->last_cust;
-    } else {
+    if (customer_id != p->last_id || p->last_id == INT64_MIN) {
         long ci = customer_lookup(l, customer_id, "order line", err);
         if (ci < 0)
             return -1;
-        c = (uint32_t)ci;
         p->last_id = customer_id;
-        p->last_cust = c;
+        p->last_cust = (uint32_t)ci;
     }
     if (check_day(day, "order line", err) < 0)
         return -1;
-    if (p->n == p->alloc) {
-        /* Large reallocs are mremap()s in glibc: growing does not copy the lines. */
-        size_t n = p->alloc ? p->alloc * 2 : 4096;
-        p->lines = xrealloc(p->lines, n * sizeof(*p->lines));
-        p->alloc = n;
-    }
-    p->lines[p->n++] = (struct ledger_builder_line){amount, customer_id, day, c,
-                                                    (uint32_t)order_key, product_key};
+    part_push(p, customer_id, day, amount, order_key, product_key);
     return 0;
 }
 
@@ -331,48 +348,35 @@ int ledger_builder_add_lines(struct ledger_builder *b, unsigned part,
     if (part >= LEDGER_BUILDER_PARTS)
         return ok_err_set(err, OK_ERR_INTERNAL, "ledger builder: no part %u", part);
     struct ledger_builder_part *p = &b->part[part];
-    if (p->n + n > p->alloc) {
-        /* Large reallocs are mremap()s in glibc: growing does not copy the lines. */
-        size_t a = p->alloc ? p->alloc : 4096;
-        while (a < p->n + n)
-            a *= 2;
-        p->lines = xrealloc(p->lines, a * sizeof(*p->lines));
-        p->alloc = a;
-    }
-    struct ledger_builder_line *out = p->lines + p->n;
     for (size_t i = 0; i < n; i++) {
-        if (check_day(lines[i].day, "order line", err) < 0) {
-            p->n += i;
+        if (check_day(lines[i].day, "order line", err) < 0)
             return -1;
-        }
-        out[i] = (struct ledger_builder_line){lines[i].amount,
-                                              lines[i].customer_id,
-                                              lines[i].day,
-                                              LEDGER_BUILDER_UNRESOLVED,
-                                              (uint32_t)lines[i].order_key,
-                                              lines[i].product_key};
+        part_push(p, lines[i].customer_id, lines[i].day, lines[i].amount, lines[i].order_key,
+                  lines[i].product_key);
     }
-    p->n += n;
     return 0;
 }
 
-/* Looks up the customers of lines added by ledger_builder_add_lines. */
+/* Turns the customer ids of the lines into indexes. */
 static int builder_resolve(struct ledger_builder *b, struct ok_err *err)
 {
     const struct ledger *l = b->l;
     for (int p = 0; p < LEDGER_BUILDER_PARTS; p++) {
-        struct ledger_builder_line *in = b->part[p].lines;
+        struct ledger_builder_part *pt = &b->part[p];
+        struct ledger_builder_line *in = pt->lines;
+        size_t big = 0;
         int64_t last_id = 0;
-        uint32_t last_cust = LEDGER_BUILDER_UNRESOLVED;
-        for (size_t i = 0; i < b->part[p].n; i++) {
-            if (in[i].cust != LEDGER_BUILDER_UNRESOLVED)
-                continue;
-            if (in[i].id != last_id || last_cust == LEDGER_BUILDER_UNRESOLVED) {
-                long c = customer_lookup(l, in[i].id, "order line", err);
+        uint32_t last_cust = 0;
+        int have = 0;
+        for (size_t i = 0; i < pt->n; i++) {
+            int64_t id = in[i].cust == LEDGER_BUILDER_BIG_ID ? pt->big_ids[big++] : in[i].cust;
+            if (!have || id != last_id) {
+                long c = customer_lookup(l, id, "order line", err);
                 if (c < 0)
                     return -1;
-                last_id = in[i].id;
+                last_id = id;
                 last_cust = (uint32_t)c;
+                have = 1;
             }
             in[i].cust = last_cust;
         }
@@ -538,9 +542,7 @@ struct ledger *ledger_builder_finish(struct ledger_builder *b, struct ok_err *er
             min_day = day < min_day ? day : min_day;
             max_day = day > max_day ? day : max_day;
         }
-        free(b->part[p].lines);
-        b->part[p].lines = NULL;
-        b->part[p].n = b->part[p].alloc = 0;
+        part_free(&b->part[p]);
     }
     for (uint32_t c = 0; c < l->ncust; c++) {
         l->seg_off[c] -= l->seg_len[c];

@@ -99,14 +99,14 @@ struct ledger_hash_slot {
 
 struct ledger_builder_line {
     int64_t amount;
-    int64_t id;    /* the customer's id, while cust is LEDGER_BUILDER_UNRESOLVED */
     int32_t day;
-    uint32_t cust; /* customer index */
+    uint32_t cust; /* the customer's id until finish (LEDGER_BUILDER_BIG_ID: the part's next
+                    * big_ids entry), then its index */
     uint32_t order;
     uint32_t product;
 };
 
-#define LEDGER_BUILDER_UNRESOLVED UINT32_MAX
+#define LEDGER_BUILDER_BIG_ID UINT32_MAX
 
 struct ledger {
     /* customers (rows) */
@@ -161,6 +161,8 @@ struct ledger {
 struct ledger_builder_part {
     size_t n, alloc;
     struct ledger_builder_line *lines;
+    int64_t *big_ids; /* customer ids outside 0 .. UINT32_MAX-1, in line order */
+    size_t nbig, big_alloc;
     uint32_t last_cust; /* cache of the last id lookup: loaders add lines customer by customer */
     int64_t last_id;
 };

@@ -201,6 +201,59 @@ static void test_memory_budget(void **state)
     ledger_free(&l);
 }
 
+/* Lines in parts, before their customers, with ids that do not fit 32 bits and sparse and
+ * dense ids side by side: resolved at finish into the same ledger as line-by-line adds. */
+static void test_parts_and_id_ranges(void **state)
+{
+    struct ok_err err;
+    struct ledger_builder b;
+    const int64_t ids[] = {1, 2, 3, 5000000000LL, -7, 0, 40000, 4};
+    const size_t nids = sizeof(ids) / sizeof(ids[0]);
+    struct ledger_line_in lines[64];
+    size_t n = 0;
+    (void)state;
+    for (size_t k = 0; k < 64; k++) {
+        lines[n++] = (struct ledger_line_in){ids[k % nids], (int32_t)(1000 + (k * 37) % 90),
+                                             (int64_t)k * 10 - 50, (int64_t)k, (uint32_t)k};
+    }
+    ledger_builder_init(&b, 0);
+    /* Lines first (in two parts, the later part given first), customers after. */
+    assert_int_equal(ledger_builder_add_lines(&b, 3, lines + 40, 24, &err), 0);
+    assert_int_equal(ledger_builder_add_lines(&b, 0, lines, 40, &err), 0);
+    for (size_t i = 0; i < nids; i++) {
+        struct ledger_customer_in c = cust(ids[i]);
+        assert_int_equal(ledger_builder_add_customer(&b, &c, &err), (long)i);
+    }
+    struct ledger *l = ledger_builder_finish(&b, &err);
+    assert_non_null(l);
+    assert_int_equal(l->nlines, 64);
+    for (size_t i = 0; i < nids; i++) {
+        long c = ledger_customer_index(l, ids[i]);
+        assert_int_equal(c, (long)i);
+        assert_int_equal(l->seg_len[c], 8); /* lines k = i, i + 8, ... */
+        for (uint32_t j = 0; j < l->seg_len[c]; j++) {
+            uint64_t at = l->seg_off[c] + j;
+            size_t k = l->line_order[at];
+            assert_int_equal(k % nids, i);
+            assert_int_equal(l->line_amount[at], (int64_t)k * 10 - 50);
+            if (j > 0)
+                assert_true(l->line_day[at - 1] <= l->line_day[at]);
+        }
+    }
+    assert_int_equal(ledger_customer_index(l, 6), -1);
+    assert_int_equal(ledger_customer_index(l, 5000000001LL), -1);
+    ledger_free(&l);
+
+    /* A line of a customer that never comes fails finish; a bad part or day fails at once. */
+    ledger_builder_init(&b, 0);
+    assert_int_equal(ledger_builder_add_lines(&b, 1, lines, 1, &err), 0);
+    assert_int_equal(ledger_builder_add_lines(&b, LEDGER_BUILDER_PARTS, lines, 1, &err), -1);
+    struct ledger_line_in bad = {1, 2000000000, 1, 1, 0};
+    assert_int_equal(ledger_builder_add_lines(&b, 0, &bad, 1, &err), -1);
+    assert_null(ledger_builder_finish(&b, &err));
+    assert_non_null(strstr(err.message, "not found"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -209,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_references),
         cmocka_unit_test(test_incremental_matches_rebuild),
         cmocka_unit_test(test_memory_budget),
+        cmocka_unit_test(test_parts_and_id_ranges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
