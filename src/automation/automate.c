@@ -433,6 +433,7 @@ static int trigger_deal_lost(struct run *R, const struct playbook *pb, struct ok
         struct deal_query q;
         memset(&q, 0, sizeof(q));
         q.stage = "lost";
+        q.not_reopened = 1; /* a loss already reopened is no reason to follow up */
         q.lost_reason = pb->trigger_arg;
         q.after_id = lc.last_id;
         q.limit = 1000;
