@@ -51,13 +51,14 @@ export async function render(main, ctx) {
     });
     table.on('rowSelectionChanged', (data) => bulk.update(data));
     bulk.table = table;
+    let timer = null;
     form.addEventListener('submit', (e) => {
         e.preventDefault();
+        clearTimeout(timer); // Enter before the typing pause: one request, not two
         cursors.length = 1;
         history.replaceState(null, '', '#/customers' + (search.value.trim() ? '?q=' + encodeURIComponent(search.value.trim()) : ''));
         table.setPage(1).catch(() => table.setData());
     });
-    let timer = null;
     search.addEventListener('input', () => {
         clearTimeout(timer);
         timer = setTimeout(() => form.requestSubmit(), 250);

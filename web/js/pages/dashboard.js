@@ -79,9 +79,8 @@ export async function render(main) {
             return h('ul.goals', rows.map((r) => h('li', h('span', t('kpi.' + r.kpi)), h('progress', { max: 1, value: Math.min(1, r.progress || 0) }), h('span', pct(r.progress)))));
         }),
         fill(follow, () => followups()),
+        fill(risk, () => atRisk()),
     ]);
-    // Not needed for the first view: loaded after the rest.
-    fill(risk, () => atRisk());
 }
 
 function tile(label, value) {

@@ -42,7 +42,7 @@ export async function render(main) {
             await api.post('/segments', { name: v.name.trim(), filter: b.text(), description: v.description.trim() || null });
             toast(t('saved'));
             save.reset();
-            await fill(listEl, () => list(listEl));
+            await fill(listEl, () => list(listEl, v.name.trim()));
         } catch (err) {
             // The filter's message belongs next to the filter text, which is outside this form.
             if (err.field === 'filter') b.showError(err.message);
@@ -116,7 +116,7 @@ function builder() {
     };
 }
 
-async function list(listEl) {
+async function list(listEl, fresh = null) {
     const items = await api.all('/segments', 1000);
     if (!items.length) return empty(t('segments.none'));
     const path = (s, tail) => '/segments/' + encodeURIComponent(s.name) + (tail ? '/' + tail : '');
@@ -126,10 +126,21 @@ async function list(listEl) {
         { key: 'filter', label: t('col.filter'), fmt: (s) => h('code', s.filter) },
         { key: 'description', label: t('col.description') },
         { key: 'count', label: t('seg.members'), sort: false, fmt: (s) => {
-            const out = h('output.count', { 'data-segment': s.name }, '…');
-            api.get(path(s, 'count')).then((r) => { out.textContent = t('seg.count', { n: r.members.toLocaleString('en-US') }); })
-                .catch((e) => { out.textContent = e.status === 401 ? '' : e.message; });
-            return out;
+            // Counting evaluates the filter over every customer (seconds on a million), so it
+            // runs on request, and at once for a segment just saved.
+            const out = h('output.count', { 'data-segment': s.name });
+            const btn = h('button', { type: 'button', onclick: () => count() }, t('seg.countit'));
+            const count = async () => {
+                btn.disabled = true;
+                out.textContent = t('seg.counting');
+                try {
+                    const r = await api.get(path(s, 'count'));
+                    out.textContent = t('seg.count', { n: r.members.toLocaleString('en-US') });
+                    out.title = t('seg.count.asof', { day: r.as_of });
+                } catch (e) { out.textContent = e.status === 401 ? '' : e.message; } finally { btn.disabled = false; }
+            };
+            if (s.name === fresh) count();
+            return h('span.count', out, ' ', btn);
         } },
         { key: '_a', label: '', fmt: (s) => h('div.row-actions',
             h('button', { type: 'button', onclick: (e) => showMembers(s, e.target, path) }, t('act.members')),
