@@ -383,7 +383,7 @@ LEAKS = [b"$argon2", b"SQLITE", b"sqlite", b"syntax error", b"no such column",
 counts0 = db_counts()
 integrity0 = db_query("PRAGMA integrity_check")[0][0]
 gets = [(pat, op) for pat, item in doc["paths"].items() for m, op in item.items() if m == "get"]
-n_req = 0
+n_req = n_slots = 0
 bad = []
 slow = []
 LEVEL = {"public": -1, "read": 0, "staff": 1, "manager": 2, "admin": 3}
@@ -392,6 +392,7 @@ for pat, op in gets:
     qnames = [p["name"] for p in op.get("parameters", []) if p["in"] == "query"]
     pnames = re.findall(r"\{([a-z_]+)\}", pat)
     slots = [("q", n) for n in qnames] + [("p", n) for n in pnames]
+    n_slots += len(slots)
     for kind, name in slots:
         for pay in PAYLOADS:
             for enc in ("all", "raw"):
@@ -415,6 +416,8 @@ for pat, op in gets:
                         # (a NUL in the path ends it where libmicrohttpd decodes it: the router
                         # then sees, and checks the role of, the shorter path's route)
                         bad.append("outside the role: " + what)
+print("injection: %d GET routes, %d parameters and path segments, %d requests" %
+      (len(gets), n_slots, n_req))
 check("no 5xx, no SQL error, no secret in %d injected requests" % n_req, not bad,
       "\n  ".join(bad[:15]))
 check("no injected request slow (randomblob, sleep)", not slow, str(slow[:5]))
@@ -498,6 +501,7 @@ samples += [("static 404", call("GET", "/nothing.js")),
             ("unsubscribe", call("GET", "/unsubscribe?token=" + "0" * 32))]
 et = index.header("ETag")
 samples.append(("static 304", call("GET", "/", headers={"If-None-Match": et})))
+print("headers: %d kinds of reply" % len(samples))
 for name, r in samples:
     csp = r.header("Content-Security-Policy") or ""
     fa = "frame-ancestors 'none'" in csp
