@@ -285,6 +285,21 @@ static int can_split(struct db *db)
            strncmp(t, "file:", 5) != 0 && stat(t, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+/* The rowid range of the orders, when there are enough rows for the chunks; 1 or 0. */
+static int orders_range(struct db *db, int64_t *lo, int64_t *hi)
+{
+    struct ok_err ignored;
+    struct db_stmt *st = db_prepare(db, "SELECT min(id), max(id) FROM orders", &ignored);
+    int ok = 0;
+    if (st && db_step(st, &ignored) == DB_ROW && !db_column_is_null(st, 0)) {
+        *lo = db_column_i64(st, 0);
+        *hi = db_column_i64(st, 1);
+        ok = *hi - *lo >= HISTORY_LINE_PARTS;
+    }
+    db_stmt_free(&st);
+    return ok;
+}
+
 /* The second reader: its own connection, in a read transaction on the same commit as db's
  * (which must be inside BEGIN, not yet reading), or NULL when that cannot be had. Also reads
  * the rowid range of the orders (in db's transaction) into lo, hi. */
@@ -405,10 +420,19 @@ int store_history_scan(struct db *db, const struct history_sink *sink, struct ok
             goto out;
         }
     } else if (sink->lines) {
-        front.stop = NULL;
-        if (lines_read(&front) < 0) {
-            *err = front.err;
-            goto out;
+        /* One reader: still chunk by chunk when the table is large enough, so that the builder
+         * can free each part as soon as it has placed its lines (a lower peak than one part). */
+        if (twin || orders_range(db, &chunks.lo, &chunks.hi)) {
+            if (chunks_read(&chunks, &front, 0) < 0) {
+                *err = front.err;
+                goto out;
+            }
+        } else {
+            front.stop = NULL;
+            if (lines_read(&front) < 0) {
+                *err = front.err;
+                goto out;
+            }
         }
     }
     rc = 0;

@@ -71,7 +71,8 @@ struct history_sink {
      * holding the same snapshot: one from the last chunk backwards, starting at once, the other
      * from the first chunk forwards once the other tables are done. Calls for different parts
      * then run concurrently with each other and with the other callbacks, so this one must touch
-     * per-part state only. Otherwise all lines arrive as part 0, after the other tables. */
+     * per-part state only. Otherwise one reader gives the chunks in order after the other
+     * tables (all as part 0 when the id range is smaller than the number of chunks). */
     int (*lines)(void *ctx, unsigned part, const struct history_line *l, size_t n,
                  struct ok_err *err);
     int (*deal)(void *ctx, const struct history_deal *d, struct ok_err *err);
