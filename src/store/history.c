@@ -350,7 +350,6 @@ static int line_row(struct db_stmt *st, const struct history_sink *s, struct ok_
     return s->line(s->ctx, &l, err);
 }
 
-
 /* Runs the other tables' scans (everything but the order lines). */
 static int others_scan(struct db *db, const struct history_sink *sink, struct ok_err *err)
 {

@@ -14,7 +14,7 @@
 #include "core/err.h"
 #include "db/db.h"
 
-#define HISTORY_NO_DAY INT32_MIN
+#define HISTORY_NO_DAY     INT32_MIN
 #define HISTORY_LINE_PARTS 16
 
 struct history_customer {

@@ -68,8 +68,8 @@ static struct ledger *build_plain(struct db *db)
         assert_int_equal(date_parse_iso(db_column_text(st, 1), 10, &day), 0);
         code = db_column_text_len(st, 3, &n);
         assert_int_equal(ledger_builder_add_line(&b, db_column_i64(st, 0), day,
-                                                 db_column_i64(st, 2), store_order_key(code, n),
-                                                 0, &err),
+                                                 db_column_i64(st, 2), store_order_key(code, n), 0,
+                                                 &err),
                          0);
     }
     db_stmt_free(&st);
