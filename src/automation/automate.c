@@ -210,6 +210,9 @@ struct run {
     int32_t *deal_activity; /* per customer: latest deal opened or won on or before as_of */
     struct automate_result *r;
     int tx_open, tx_units; /* the batch of units in the open transaction */
+    uint32_t *lost_cand;   /* lost_candidates() */
+    size_t nlost_cand, lost_cand_cap;
+    int lost_cand_done;
     /* owners' display names and product names, looked up once per pass */
     struct name_cache owners, products;
 };
@@ -422,27 +425,65 @@ static int on_lost_deal(void *ctx, const struct deal *d)
     return 0;
 }
 
+/* The customers with a deal lost in the window according to the snapshot, with a day of
+ * margin on each side: a superset of the customers whose deals on_lost_deal accepts (it checks
+ * the stored close date exactly), so the deals are read per candidate customer instead of every
+ * lost deal ever for every deal_lost playbook. */
+static void lost_candidates(struct run *R)
+{
+    const struct ledger *l = R->pop->snap.ledger;
+    uint8_t *mark;
+    size_t k;
+    uint32_t c;
+    if (R->lost_cand_done)
+        return;
+    R->lost_cand_done = 1;
+    mark = xcalloc(l->ncust ? l->ncust : 1, 1);
+    for (k = 0; k < l->ndeals; k++) {
+        const struct ledger_deal *d = &l->deals[k];
+        if (d->stage == DEAL_LOST && d->closed_day != LEDGER_NO_DAY &&
+            d->closed_day >= R->since && d->closed_day <= R->as_of + 1)
+            mark[d->cust] = 1;
+    }
+    for (c = 0; c < l->ncust; c++) {
+        if (!mark[c])
+            continue;
+        R->lost_cand = xgrow(R->lost_cand, &R->lost_cand_cap, R->nlost_cand + 1, sizeof(uint32_t));
+        R->lost_cand[R->nlost_cand++] = c;
+    }
+    free(mark);
+}
+
 static int trigger_deal_lost(struct run *R, const struct playbook *pb, struct ok_err *err)
 {
     struct lost_ctx lc;
-    memset(&lc, 0, sizeof(lc));
-    lc.R = R;
-    lc.pb = pb;
-    lc.err = err;
-    for (;;) {
-        struct deal_query q;
-        memset(&q, 0, sizeof(q));
-        q.stage = "lost";
-        q.not_reopened = 1; /* a loss already reopened is no reason to follow up */
-        q.lost_reason = pb->trigger_arg;
-        q.after_id = lc.last_id;
-        q.limit = 1000;
-        lc.rows = 0;
-        if (store_deal_list(R->db, &q, on_lost_deal, &lc, err) < 0 || lc.failed)
-            return -1;
-        if (lc.rows < 1000)
-            return 0;
+    size_t i;
+    lost_candidates(R);
+    for (i = 0; i < R->nlost_cand; i++) {
+        const char *code = R->pop->codes[R->lost_cand[i]];
+        if (!code)
+            continue;
+        memset(&lc, 0, sizeof(lc));
+        lc.R = R;
+        lc.pb = pb;
+        lc.err = err;
+        for (;;) {
+            struct deal_query q;
+            memset(&q, 0, sizeof(q));
+            q.customer_code = code;
+            q.stage = "lost";
+            q.not_reopened = 1; /* a loss already reopened is no reason to follow up */
+            q.lost_reason = pb->trigger_arg;
+            q.after_id = lc.last_id;
+            q.limit = 1000;
+            lc.rows = 0;
+            if (store_deal_list(R->db, &q, on_lost_deal, &lc, err) < 0 || lc.failed)
+                return -1;
+            if (lc.rows < 1000)
+                break;
+        }
     }
+    return 0;
 }
 
 static int trigger_first_purchase(struct run *R, const struct playbook *pb, struct ok_err *err)
@@ -970,9 +1011,11 @@ static int process_enrollments(struct run *R, struct filter **segs, struct ok_er
     struct enr_list l;
     size_t i;
     int rc = -1;
+    double t0 = mono(), t_exit = 0, t_step = 0;
     memset(&l, 0, sizeof(l));
     if (load_enrollments(R->db, NULL, NULL, &l, err) < 0)
         goto out;
+    log_debug("automation: %zu active enrollments read in %.3f s", l.n, mono() - t0);
     for (i = 0; i < l.n; i++) {
         const struct enrollment *e = &l.v[i];
         const struct playbook *pb = pb_find(&R->pbs, e->playbook);
@@ -995,6 +1038,7 @@ static int process_enrollments(struct run *R, struct filter **segs, struct ok_er
         }
         why = exit_reason(R, pb, e, unsub, c, segs[pb - R->pbs.v]);
         if (why) {
+            double t1 = mono();
             contact_release(&k);
             if (batch_open(R, err) < 0)
                 goto out;
@@ -1008,6 +1052,7 @@ static int process_enrollments(struct run *R, struct filter **segs, struct ok_er
             R->r->exited++;
             if (batch_unit_done(R, err) < 0)
                 goto out;
+            t_exit += mono() - t1;
             continue;
         }
         step = e->next_step;
@@ -1016,6 +1061,7 @@ static int process_enrollments(struct run *R, struct filter **segs, struct ok_er
             contact_release(&k);
             continue; /* nothing due today */
         }
+        double t1 = mono();
         if (c >= 0 && store_customer_get(R->db, e->customer_code, &k.cu, err) < 0) {
             contact_release(&k);
             goto out;
@@ -1035,9 +1081,11 @@ static int process_enrollments(struct run *R, struct filter **segs, struct ok_er
                 break; /* another pass has this enrollment */
         }
         contact_release(&k);
+        t_step += mono() - t1;
     }
     if (batch_commit(R, err) < 0)
         goto out;
+    log_debug("automation: exits %.3f s, steps %.3f s", t_exit, t_step);
     rc = 0;
 out:
     enrs_release(&l);
@@ -1330,6 +1378,7 @@ static int run_pass(struct db *db, const struct automate_options *o, struct auto
     int rc = -1;
     uint32_t c;
     double t0;
+    int seg_trigger = 0;
     memset(&R, 0, sizeof(R));
     R.db = db;
     R.who = o && o->who ? o->who : &system_actor;
@@ -1354,9 +1403,13 @@ static int run_pass(struct db *db, const struct automate_options *o, struct auto
         goto out_biz;
     /* The state of things on `since`, for transitions. */
     t0 = mono();
+    for (i = 0; i < R.pbs.n; i++)
+        if (!strcmp(R.pbs.v[i].trigger_kind, "entered_segment"))
+            seg_trigger = 1;
     if (o && o->pop) {
         R.pop = o->pop;
-        if (population_set_day(db, R.pop, R.since, err) < 0)
+        /* without segment triggers the day before is needed for its states only */
+        if (population_set_day_ex(db, R.pop, R.since, !seg_trigger, err) < 0)
             goto out_pbs;
     } else {
         R.pop = &R.own_pop;
@@ -1469,6 +1522,7 @@ out:
     free(prev_member);
     free(prev_state);
     free(R.deal_activity);
+    free(R.lost_cand);
     name_cache_release(&R.owners);
     name_cache_release(&R.products);
     if (R.pop == &R.own_pop)

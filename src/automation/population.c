@@ -329,6 +329,12 @@ out:
 
 int population_set_day(struct db *db, struct population *p, int32_t as_of, struct ok_err *err)
 {
+    return population_set_day_ex(db, p, as_of, 0, err);
+}
+
+int population_set_day_ex(struct db *db, struct population *p, int32_t as_of, int states_only,
+                          struct ok_err *err)
+{
     const struct ledger *l = p->snap.ledger;
     uint32_t c;
     size_t k;
@@ -339,7 +345,8 @@ int population_set_day(struct db *db, struct population *p, int32_t as_of, struc
     p->as_of = as_of;
     if (load_model_scores(db, p, err) < 0)
         return -1;
-    if (analytics_view_compute(&p->view, l, &p->snap.settings, as_of, p->p_alive, err) < 0)
+    if (analytics_view_compute_ex(&p->view, l, &p->snap.settings, as_of, p->p_alive, states_only,
+                                  err) < 0)
         return -1;
     p->have_view = 1;
     for (c = 0; c < l->ncust; c++)

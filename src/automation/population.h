@@ -53,6 +53,11 @@ int population_load(struct db *db, struct population *p, int32_t as_of, struct o
 /* Recomputes the view (and lost reasons, P(alive), CLV) as of another day. */
 int population_set_day(struct db *db, struct population *p, int32_t as_of, struct ok_err *err);
 
+/* As population_set_day; with states_only set, RFM scores are left 0 (analytics_view_compute_ex
+ * skip_rfm): enough for states and stages, not for evaluating filters. */
+int population_set_day_ex(struct db *db, struct population *p, int32_t as_of, int states_only,
+                          struct ok_err *err);
+
 void population_release(struct population *p);
 
 /* The ledger index of the customer with this code, or -1 (created after the load, or
