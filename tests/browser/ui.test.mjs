@@ -162,6 +162,19 @@ await test('customer: record a contact (text with markup stays text)', async () 
     check(!(await page.$('.timeline script')), 'a script element was created from data');
 });
 
+await test('customer: record a cause for sleeping/dead', async () => {
+    await page.click('button.open-cause');
+    await page.waitForSelector('form[data-form=cause] select[name=cause]');
+    const opt = await page.$$eval('form[data-form=cause] select[name=cause] option', (os) => os.map((o) => o.value).filter(Boolean));
+    check(opt.length, 'no causes offered');
+    await page.selectOption('form[data-form=cause] select[name=cause]', opt[0]);
+    await page.fill('form[data-form=cause] textarea[name=cause_note]', '引っ越しされた');
+    await page.click('form[data-form=cause] button[type=submit]');
+    await waitFor(() => document.querySelector('.cust-head .b-cause'));
+    const stored = await api('GET', '/customers/' + encodeURIComponent(code));
+    check(stored.cause === opt[0] && stored.cause_note === '引っ越しされた', 'cause not stored: ' + JSON.stringify(stored).slice(0, 200));
+});
+
 await test('deal: lose with a reason, then see it under lost deals', async () => {
     expected.push([400, '/lose']);
     const open = await api('GET', '/deals?stage=open&limit=1');

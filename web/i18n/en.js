@@ -155,4 +155,5 @@ export default {
     'cust.value.help2': 'P(alive) is the probability they are still buying, estimated by the {model} model from how often and how recently they bought; CLV is expected purchases × expected spend (fitted {at}).',
     'dash.atrisk.help.model': 'Stopped buying and P(alive) has fallen; highest spend first. Contact them early to win them back.',
     'seg.countit': 'Count', 'seg.counting': 'Counting…', 'seg.count.asof': 'as of {day}',
+    'cust.nocause': 'No cause recorded for sleeping or dead.', 'cust.cause.edit': 'Record or change the cause',
 };

@@ -155,4 +155,5 @@ export default {
     'cust.value.help2': 'P(alive) は購入の回数と間隔から {model} モデルで推定した「まだ購入を続けている確率」、CLV は予想購入回数×予想単価です（{at} に推定）。',
     'dash.atrisk.help.model': '購入が止まり、P(alive) が下がった顧客のうち、累計売上の多い順。早めの連絡で取り戻せます。',
     'seg.countit': '数える', 'seg.counting': '数えています…', 'seg.count.asof': '{day} 時点',
+    'cust.nocause': '眠った・死んだ理由は記録されていません。', 'cust.cause.edit': '理由を記録・変更',
 };

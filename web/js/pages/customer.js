@@ -24,17 +24,21 @@ export async function render(main, ctx) {
         if (e.status !== 401) main.append(page(t('nav.customer'), errorBox(e), h('a', { href: '#/customers' }, t('nav.customers'))));
         return;
     }
-    const lists = await Promise.all(['lost_reasons', 'causes', 'triggers'].map((l) => api.get('/lists/' + l).then((r) => r.items).catch(() => [])));
-    const [reasons, causes] = lists;
+    // The lists are not awaited before drawing, and the causes are read only when the cause form
+    // is opened: GET /lists/causes counts each value's uses, seconds on a million customers, and
+    // a slow request holds up the others served by the same server thread.
+    const listP = (l) => api.get('/lists/' + l).then((r) => r.items).catch(() => []);
+    const reasonsP = listP('lost_reasons');
+    let causes = [], state = null;
     const header = h('div.cust-head');
-    const details = h('div'), timeline = h('div'), deals = h('div'), value = h('div');
+    const details = h('div'), timeline = h('div'), deals = h('div'), value = h('div'), cause = h('div');
     main.append(page('', header,
         h('div.grid.cust',
             card(t('cust.details'), details),
             card(t('cust.value'), value),
             card(t('cust.record'), contactForm(c, timeline)),
             card(t('cust.deals'), deals),
-            card(t('cust.cause'), causeForm(c, causes, () => reload())),
+            card(t('cust.cause'), cause),
             card(t('cust.timeline'), timeline))));
     const reload = async () => {
         c = await api.get('/customers/' + encodeURIComponent(code));
@@ -44,15 +48,22 @@ export async function render(main, ctx) {
     function drawHeader() {
         clear(header).append(h('h1', c.name, ' ', h('small.kana', c.name_kana || '')),
             h('p.meta', c.code, ' · ', c.owner ? t('col.owner') + ': ' + c.owner : t('cust.team'), ' ',
-                badge(c.state && t('state.' + c.state), c.state), badge(c.stage && t('stage.' + c.stage), 'stage'),
+                badge(state && t('state.' + state), state),
                 c.cause ? badge(t('cust.cause') + ': ' + label(causes.find((x) => x.code === c.cause) || { code: c.cause }), 'cause') : null));
         document.title = c.name + ' - okaeri';
     }
     function drawDetails() { clear(details).append(editForm(c, (upd) => { c = upd; drawHeader(); })); }
     drawHeader();
     drawDetails();
-    fill(deals, () => dealsBlock(c, reasons, deals));
-    fill(value, () => valueBlock(c, (state) => { c.state = state; drawHeader(); }));
+    fill(deals, async () => dealsBlock(c, await reasonsP, deals));
+    fill(value, () => valueBlock(c, (st) => { state = st; drawHeader(); }));
+    const openCause = () => fill(cause, async () => {
+        causes = await listP('causes');
+        drawHeader();
+        return causeForm(c, causes, () => reload());
+    });
+    cause.append(h('p', c.cause ? [t('cust.cause') + ': ', h('strong', c.cause), c.cause_note ? ' — ' + c.cause_note : ''] : t('cust.nocause')),
+        h('button', { type: 'button', class: 'open-cause', onclick: openCause }, t('cust.cause.edit')));
     drawTimeline(c.code, timeline);
 }
 
