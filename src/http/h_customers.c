@@ -335,8 +335,8 @@ void h_customers_list(struct http_req *r)
     b.lp = &lp;
     b.in = &r->out;
     b.out = &page;
-    rc = snap_holder_analytics(&r->srv->snap, r->db, snap, snapshot_today(snap), splice_badges,
-                               &b, &err);
+    rc = snap_holder_analytics(&r->srv->snap, r->db, snap, snapshot_today(snap), splice_badges, &b,
+                               &err);
     snap_holder_end(&r->srv->snap);
     if (rc < 0) {
         buf_release(&page);
@@ -443,7 +443,8 @@ void h_customers_value(struct http_req *r)
     put_double(&r->out, "clv", v.clv, 0);
     buf_putc(&r->out, '}');
     if (!isfinite(v.p_alive))
-        buf_puts(&r->out, ",\"reason\":\"no purchase yet: the model predicts from past purchases\"");
+        buf_puts(&r->out,
+                 ",\"reason\":\"no purchase yet: the model predicts from past purchases\"");
     buf_putc(&r->out, '}');
     goto out;
 fail:

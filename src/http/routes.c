@@ -36,8 +36,8 @@ static const struct http_field q_customers[] = {
     {"owner", FT_STRING, 0, "owner login; '-' for team-handled customers"},
     PAGE,
     END};
-static const struct http_field q_at_risk[] = {
-    {"limit", FT_INT, 0, "how many, 1-100 (default 10)"}, END};
+static const struct http_field q_at_risk[] = {{"limit", FT_INT, 0, "how many, 1-100 (default 10)"},
+                                              END};
 static const struct http_field q_orders[] = {{"customer", FT_STRING, 0, "customer code"},
                                              {"from", FT_STRING, 0, "first day (any date form)"},
                                              {"to", FT_STRING, 0, "last day, inclusive"},

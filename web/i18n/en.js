@@ -156,4 +156,5 @@ export default {
     'dash.atrisk.help.model': 'Stopped buying and P(alive) has fallen; highest spend first. Contact them early to win them back.',
     'seg.countit': 'Count', 'seg.counting': 'Counting…', 'seg.count.asof': 'as of {day}',
     'cust.nocause': 'No cause recorded for sleeping or dead.', 'cust.cause.edit': 'Record or change the cause',
+    'seg.name': 'Segment name', 'pb.name': 'Playbook name',
 };

@@ -156,4 +156,5 @@ export default {
     'dash.atrisk.help.model': '購入が止まり、P(alive) が下がった顧客のうち、累計売上の多い順。早めの連絡で取り戻せます。',
     'seg.countit': '数える', 'seg.counting': '数えています…', 'seg.count.asof': '{day} 時点',
     'cust.nocause': '眠った・死んだ理由は記録されていません。', 'cust.cause.edit': '理由を記録・変更',
+    'seg.name': 'セグメント名', 'pb.name': 'プレイブック名',
 };

@@ -38,7 +38,7 @@ async function list(listEl, edit) {
     const items = await api.all('/playbooks', 1000);
     if (!items.length) return empty(t('playbooks.none'));
     return table([
-        { key: 'name', label: t('col.name'), fmt: (p) => h('span', h('strong', p.name), p.active ? null : [' ', badge(t('pb.inactive'), 'cause')]) },
+        { key: 'name', label: t('pb.name'), fmt: (p) => h('span', h('strong', p.name), p.active ? null : [' ', badge(t('pb.inactive'), 'cause')]) },
         { key: 'trigger_kind', label: t('col.trigger'), fmt: (p) => t('trig.' + p.trigger_kind) + (p.trigger_arg ? ': ' + p.trigger_arg : '') },
         { key: 'steps', label: t('pb.steps'), fmt: (p) => h('ol.pb-steps', (p.steps || []).map((s) =>
             h('li', t('pb.day', { n: s.offset_days }), ' ', t('chan.' + s.channel), ' — ', s.subject || ''))) },
@@ -57,7 +57,7 @@ function openEditor(el, pb, done) {
     const steps = h('ol.pb-edit-steps');
     const form = h('form.playbook', { 'data-form': 'playbook', novalidate: true },
         h('div.cols',
-            field('name', t('col.name'), { required: true, value: pb?.name }),
+            field('name', t('pb.name'), { required: true, value: pb?.name }),
             field('trigger', t('col.trigger'), { type: 'select', value: pb?.trigger_kind || 'became_sleeping', options: TRIGGERS.map((x) => [x, t('trig.' + x)]) }),
             field('trigger_arg', t('pb.trigger_arg'), { value: pb?.trigger_arg || '', help: t('pb.trigger_arg.help') }),
             field('exit_rule', t('pb.exit'), { type: 'select', value: pb?.exit_rule || 'bought_again', options: EXITS.map((x) => [x, t('exit.' + x)]) })),

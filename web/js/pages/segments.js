@@ -31,7 +31,7 @@ export async function render(main) {
     const listEl = h('div');
     const b = builder();
     const save = h('form', { 'data-form': 'segment', novalidate: true },
-        field('name', t('col.name'), { required: true }),
+        field('name', t('seg.name'), { required: true }),
         field('description', t('col.description')),
         h('div.form-msg'), h('button.primary', { type: 'submit' }, t('seg.save')));
     save.addEventListener('submit', async (e) => {
@@ -122,7 +122,7 @@ async function list(listEl, fresh = null) {
     const path = (s, tail) => '/segments/' + encodeURIComponent(s.name) + (tail ? '/' + tail : '');
     const manager = api.has('GET', '/segments/{name}/export');
     return table([
-        { key: 'name', label: t('col.name') },
+        { key: 'name', label: t('seg.name') },
         { key: 'filter', label: t('col.filter'), fmt: (s) => h('code', s.filter) },
         { key: 'description', label: t('col.description') },
         { key: 'count', label: t('seg.members'), sort: false, fmt: (s) => {
