@@ -462,6 +462,7 @@ out:
 struct risk {
     uint32_t idx;
     int64_t revenue;
+    double score; /* revenue, or with a model revenue x (1 - P(alive)): what is at stake */
     double p_alive, clv;
     int32_t last_day;
 };
@@ -470,11 +471,12 @@ struct risk_ctx {
     struct risk top[AT_RISK_MAX];
     size_t n, limit;
     int have_model;
-    double p_alive_active;
 };
 
-/* Sleeping customers, the highest revenue first; with a model, only those whose P(alive) has
- * fallen below the "active" threshold (state.p_alive_active). Kept as a sorted top-N. */
+/* Sleeping customers by what is at stake, kept as a sorted top-N: their revenue so far, or with
+ * a value model their revenue times the probability they are gone (1 - P(alive)), so that a big
+ * spender the model still thinks likely to come back ranks below one it has given up on. P(alive)
+ * is not used as a cut-off: BG/NBD gives infrequent buyers a high P(alive) for a long time. */
 static int risk_select(const struct snap_analytics *a, void *ctx)
 {
     struct risk_ctx *k = ctx;
@@ -487,16 +489,15 @@ static int risk_select(const struct snap_analytics *a, void *ctx)
         if (v->state[i] != CUST_STATE_SLEEPING || v->m[i].revenue <= 0)
             continue;
         x.p_alive = k->have_model ? a->values.p_alive[i] : NAN;
-        if (k->have_model && isfinite(x.p_alive) && x.p_alive >= k->p_alive_active)
-            continue;
-        if (k->n == k->limit && v->m[i].revenue <= k->top[k->n - 1].revenue)
+        x.score = (double)v->m[i].revenue * (isfinite(x.p_alive) ? 1.0 - x.p_alive : 1.0);
+        if (k->n == k->limit && x.score <= k->top[k->n - 1].score)
             continue;
         x.idx = i;
         x.revenue = v->m[i].revenue;
         x.clv = k->have_model ? a->values.clv[i] : NAN;
         x.last_day = v->m[i].last_day;
         j = k->n < k->limit ? k->n++ : k->n - 1;
-        while (j > 0 && k->top[j - 1].revenue < x.revenue) {
+        while (j > 0 && k->top[j - 1].score < x.score) {
             k->top[j] = k->top[j - 1];
             j--;
         }
@@ -520,7 +521,6 @@ void h_customers_at_risk(struct http_req *r)
     snap = snap_holder_acquire(&r->srv->snap, r->db, &err);
     if (!snap)
         goto fail;
-    k->p_alive_active = snap->settings.p_alive_active;
     rc = snap_holder_analytics(&r->srv->snap, r->db, snap, snapshot_today(snap), risk_select, k,
                                &err);
     ids = xmalloc(sizeof(*ids) * (k->n ? k->n : 1));
@@ -549,6 +549,7 @@ void h_customers_at_risk(struct http_req *r)
         put_day(&r->out, "last_purchase", k->top[i].last_day);
         put_double(&r->out, "p_alive", k->top[i].p_alive, 4);
         put_double(&r->out, "clv", k->top[i].clv, 0);
+        put_double(&r->out, "at_stake", k->top[i].score, 0);
         buf_putc(&r->out, '}');
         customer_release(&c);
     }

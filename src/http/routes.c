@@ -464,8 +464,8 @@ const struct http_route http_routes[] = {
      "with the reason when none is fitted)",
      NULL, NULL, 200},
     {"GET", API "/at-risk", PERM_READ, h_customers_at_risk, "customers",
-     "valuable customers at risk: sleeping, highest revenue first (with a value model: only "
-     "those whose P(alive) fell below the active threshold)",
+     "valuable customers at risk: sleeping, by revenue (with a value model: by revenue x "
+     "(1 - P(alive)), what is at stake)",
      q_at_risk, NULL, 200},
 
     {"GET", API "/orders", PERM_READ, h_orders_list, "orders", "order lines (id order)", q_orders,

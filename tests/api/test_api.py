@@ -884,10 +884,26 @@ r = call("GET", API + "/customers?limit=50", token=A)
 check("badges with a model: p_alive", any(c["p_alive"] is not None for c in r.json()["items"]) and
       all(0 <= c["p_alive"] <= 1 for c in r.json()["items"] if c["p_alive"] is not None))
 r = expect("at risk with a model", call("GET", API + "/at-risk?limit=20", token=A), 200)
-check("at risk: P(alive) fell", r.json()["model"] and
-      all(x["p_alive"] is None or x["p_alive"] < 0.5 for x in r.json()["items"]) and
-      [x["revenue"] for x in r.json()["items"]] ==
-      sorted([x["revenue"] for x in r.json()["items"]], reverse=True), r.body[:300])
+items = r.json()["items"]
+check("at risk with a model: by revenue x (1 - P(alive))", r.json()["model"] and items and
+      all(abs(x["at_stake"] - x["revenue"] * (1 - x["p_alive"])) <= 1 + x["revenue"] * 5e-5
+          for x in items) and
+      [x["at_stake"] for x in items] == sorted([x["at_stake"] for x in items], reverse=True),
+      r.body[:300])
+pred = {}
+cur = ""
+while True:
+    page = call("GET", API + "/clv/predict?limit=500" + cur, token=A).json()
+    pred.update({x["customer_code"]: x["p_alive"] for x in page["items"]})
+    if not page["next_cursor"]:
+        break
+    cur = "&cursor=" + page["next_cursor"]
+rep2 = call("GET", API + "/reports/customers", token=A).json()["rows"]
+stake = sorted((row["revenue"] * (1 - pred[row["code"]]) for row in rep2
+                if row["state"] == "sleeping" and row["revenue"] > 0 and row["code"] in pred),
+               reverse=True)[:20]
+check("at risk with a model: the top 20 at stake", len(items) == len(stake) and
+      all(abs(a["at_stake"] - b) <= 1 for a, b in zip(items, stake)), str(stake[:3]))
 expect("clv predict bad discount", call("GET", API + "/clv/predict?discount=lots", token=A), 400,
        "invalid", "discount")
 r = expect("clv validate", call("GET", API + "/clv/validate?calibration_end=2025-11-23", token=A),

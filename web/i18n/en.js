@@ -153,7 +153,7 @@ export default {
     'cust.value.mid': 'Still buying with probability {p}: going by their usual rhythm they are drifting away. Contact them soon.',
     'cust.value.low': 'Still buying with probability only {p}: most likely gone.',
     'cust.value.help2': 'P(alive) is the probability they are still buying, estimated by the {model} model from how often and how recently they bought; CLV is expected purchases × expected spend (fitted {at}).',
-    'dash.atrisk.help.model': 'Stopped buying and P(alive) has fallen; highest spend first. Contact them early to win them back.',
+    'dash.atrisk.help.model': 'Sleeping customers by the revenue at stake (revenue × (1 − P(alive))). Contact them early to win them back.', 'col.at_stake': 'At stake',
     'seg.countit': 'Count', 'seg.counting': 'Counting…', 'seg.count.asof': 'as of {day}',
     'cust.nocause': 'No cause recorded for sleeping or dead.', 'cust.cause.edit': 'Record or change the cause',
     'seg.name': 'Segment name', 'pb.name': 'Playbook name',

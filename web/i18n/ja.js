@@ -153,7 +153,7 @@ export default {
     'cust.value.mid': '買い続けている可能性は{p}。購入間隔から見て、そろそろ離れかけています。早めの連絡が効きます。',
     'cust.value.low': '買い続けている可能性は{p}と低く、離反した可能性が高いお客様です。',
     'cust.value.help2': 'P(alive) は購入の回数と間隔から {model} モデルで推定した「まだ購入を続けている確率」、CLV は予想購入回数×予想単価です（{at} に推定）。',
-    'dash.atrisk.help.model': '購入が止まり、P(alive) が下がった顧客のうち、累計売上の多い順。早めの連絡で取り戻せます。',
+    'dash.atrisk.help.model': '購入が止まった（眠った）顧客を、失いかけている売上（累計売上 ×（1 − P(alive)））の大きい順に。早めの連絡で取り戻せます。', 'col.at_stake': '失いかけている売上',
     'seg.countit': '数える', 'seg.counting': '数えています…', 'seg.count.asof': '{day} 時点',
     'cust.nocause': '眠った・死んだ理由は記録されていません。', 'cust.cause.edit': '理由を記録・変更',
     'seg.name': 'セグメント名', 'pb.name': 'プレイブック名',

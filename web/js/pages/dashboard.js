@@ -100,13 +100,13 @@ async function followups() {
 }
 
 // High value, no longer buying: GET /at-risk (sleeping customers by revenue; with a value model
-// only those whose P(alive) fell below the active threshold, with P(alive) and CLV).
+// by revenue x (1 - P(alive)), the revenue at stake).
 async function atRisk() {
     if (!api.has('GET', '/at-risk')) return waiting(t('dash.atrisk'), 'GET /api/v1/at-risk');
     const r = await api.get('/at-risk?limit=10');
     const cols = [{ key: 'code', label: t('col.customer'), fmt: (x) => h('a', { href: '#/customers/' + encodeURIComponent(x.code) }, x.name || x.code) },
         { key: 'revenue', label: t('col.revenue'), fmt: 'money' }, { key: 'last_purchase', label: t('col.last_purchase'), fmt: 'date' }];
-    if (r.model) cols.push({ key: 'p_alive', label: 'P(alive)', fmt: 'pct' });
+    if (r.model) cols.push({ key: 'p_alive', label: 'P(alive)', fmt: 'pct' }, { key: 'at_stake', label: t('col.at_stake'), fmt: 'money' });
     cols.push({ key: 'owner', label: t('col.owner'), fmt: (x) => x.owner || t('cust.team') });
     return [h('p.help', t(r.model ? 'dash.atrisk.help.model' : 'dash.atrisk.help')), table(cols, r.items, { empty: t('dash.norisk') })];
 }
