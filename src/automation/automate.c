@@ -1464,7 +1464,7 @@ static int run_pass(struct db *db, const struct automate_options *o, struct auto
     if (population_set_day(db, R.pop, R.as_of, err) < 0)
         goto out;
     for (i = 0; i < R.pbs.n; i++)
-        if (segs[i] && filter_prepare(segs[i], &R.pop->fp, err) < 0)
+        if (segs[i] && population_prepare(db, R.pop, segs[i], err) < 0)
             goto out;
     compute_deal_activity(&R);
     log_debug("automation: view as of the pass, segments in %.3f s", mono() - t0);

@@ -1251,6 +1251,20 @@ size_t filter_select(const struct filter *f, uint32_t **out)
     return n;
 }
 
+static int node_uses(const struct fnode *nd, const char *field)
+{
+    if (!nd)
+        return 0;
+    if (nd->kind == N_CMP && nd->field && !strcmp(nd->field->name, field))
+        return 1;
+    return node_uses(nd->a, field) || node_uses(nd->b, field);
+}
+
+int filter_uses(const struct filter *f, const char *field)
+{
+    return f && node_uses(f->root, field);
+}
+
 /* ---- printing ---- */
 
 static void print_node(const struct fnode *nd, struct buf *out, int parent)

@@ -116,6 +116,9 @@ int filter_match(const struct filter *f, uint32_t c);
  * none). Returns the count. */
 size_t filter_select(const struct filter *f, uint32_t **out);
 
+/* 1 when f compares the field named `field` (a name of filter_field_names, e.g. "p_alive"). */
+int filter_uses(const struct filter *f, const char *field);
+
 /* Appends the filter in canonical form (keywords lower case, one space between tokens). */
 void filter_to_text(const struct filter *f, struct buf *out);
 

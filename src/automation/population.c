@@ -343,8 +343,17 @@ int population_set_day_ex(struct db *db, struct population *p, int32_t as_of, in
         p->have_view = 0;
     }
     p->as_of = as_of;
-    if (load_model_scores(db, p, err) < 0)
-        return -1;
+    /* P(alive) and CLV for a million customers cost about as much as the view: computed here
+     * only when the state rule needs them, else when a filter does (population_prepare). */
+    free(p->p_alive);
+    free(p->clv);
+    p->p_alive = p->clv = NULL;
+    p->scores_done = 0;
+    if (p->snap.settings.state_rule == STATE_RULE_PALIVE) {
+        if (load_model_scores(db, p, err) < 0)
+            return -1;
+        p->scores_done = 1;
+    }
     if (analytics_view_compute_ex(&p->view, l, &p->snap.settings, as_of, p->p_alive, states_only,
                                   err) < 0)
         return -1;
@@ -465,6 +474,18 @@ void population_resolver(struct db *db, struct filter_resolver *r)
     r->user_id = resolve_user;
 }
 
+int population_prepare(struct db *db, struct population *p, struct filter *f, struct ok_err *err)
+{
+    if (!p->scores_done && (filter_uses(f, "p_alive") || filter_uses(f, "clv"))) {
+        if (load_model_scores(db, p, err) < 0)
+            return -1;
+        p->scores_done = 1;
+        p->fp.p_alive = p->p_alive;
+        p->fp.clv = p->clv;
+    }
+    return filter_prepare(f, &p->fp, err);
+}
+
 struct filter *population_compile(struct db *db, struct population *p, const char *text,
                                   struct ok_err *err)
 {
@@ -473,7 +494,7 @@ struct filter *population_compile(struct db *db, struct population *p, const cha
     if (!f)
         return NULL;
     population_resolver(db, &r);
-    if (filter_bind(f, &r, err) < 0 || (p && filter_prepare(f, &p->fp, err) < 0)) {
+    if (filter_bind(f, &r, err) < 0 || (p && population_prepare(db, p, f, err) < 0)) {
         filter_free(&f);
         return NULL;
     }

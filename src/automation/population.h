@@ -31,7 +31,8 @@ struct population {
     char **codes;
     uint8_t *consent, *has_email, *is_company, *unsubscribed;
     int32_t *lost_reason;
-    double *p_alive, *clv;
+    double *p_alive, *clv; /* NULL until needed (scores_done) or without a fitted model */
+    int scores_done;
     /* tags, interned (filter.h: tag_names, tag_start, tag_count, tag_pool) */
     char **tag_names;
     int32_t ntag_names;
@@ -66,6 +67,9 @@ long population_find(struct population *p, const char *code);
 
 /* A resolver that looks names up in db (lost reasons, causes, user logins). */
 void population_resolver(struct db *db, struct filter_resolver *r);
+
+/* filter_prepare against p, computing P(alive) and CLV first when f uses them. */
+int population_prepare(struct db *db, struct population *p, struct filter *f, struct ok_err *err);
 
 /* Parses, binds and (if p is not NULL) prepares a filter text against db / p. Returns the
  * filter (caller frees) or NULL with err. */
