@@ -14,9 +14,12 @@
  *                     default playbooks' e-mail steps, plus the MIME message), 100,000 customers
  *                     (target >= 5,000); sending excluded
  * The database is read from the environment variable OKAERI_BENCH_DB (bench/run passes the demo
- * database); without it every key prints `skipped`. The copy goes to $TMPDIR (default /tmp) and
- * is removed at the end. Prints `key value [note]` lines. `automation_bench quick` stops before the
- * scheduler passes.
+ * database); without it every key prints `skipped`. The copy goes to $TMPDIR (default /tmp; it
+ * needs the database's size free) and is removed at the end. Prints `key value [note]` lines;
+ * notes give the process's CPU seconds too, the fairer figure on a shared machine. A cold
+ * `okaeri segment show` costs about population_load_s + segment_eval_ms; a cold `okaeri
+ * automate` about population_load_s + scheduler_pass_s. `automation_bench quick` stops before
+ * the scheduler passes.
  */
 #include <sqlite3.h>
 #include <stdio.h>
