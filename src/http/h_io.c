@@ -102,6 +102,24 @@ static const char *name_ext(const char *name)
 }
 
 /* Writes data to a new private temporary file with the given suffix; path into out. */
+/* Messages about the upload name the server's temporary copy; say the user's file name. */
+static void hide_temp_path(struct ok_err *err, const char *path, const char *name)
+{
+    struct buf b;
+    const char *p = err->message, *hit;
+    size_t plen = strlen(path);
+    buf_init(&b, sizeof(err->message) - 1);
+    while ((hit = strstr(p, path)) != NULL) {
+        buf_append(&b, p, (size_t)(hit - p));
+        buf_puts(&b, name);
+        p = hit + plen;
+    }
+    buf_puts(&b, p);
+    if (!b.failed)
+        memcpy(err->message, b.data, b.len + 1);
+    buf_release(&b);
+}
+
 static int temp_file(const char *data, size_t len, const char *suffix, char *out, size_t cap,
                      struct ok_err *err)
 {
@@ -247,6 +265,7 @@ void h_imports_create(struct http_req *r)
         o.reject_path = reject;
     }
     if (import_file(r->db, path, &o, &rep, &err) < 0) {
+        hide_temp_path(&err, path, name[0] ? name : "the upload");
         if (err.code == OK_ERR_INVALID && (rep.bad_rows || rep.rows)) {
             /* the rows were read: answer with the report so that each bad row is seen */
             int first = 1;
