@@ -84,7 +84,7 @@ void h_users_create(struct http_req *r)
     if (store_user_validate(&u, &err) < 0 || store_user_create(r->db, &r->actor, &u, &err) < 0)
         goto fail;
     reply_user(r, u.login);
-    snprintf(r->location, sizeof(r->location), "/api/v1/users/%s", u.login);
+    http_set_location(r, "/api/v1/users/", u.login);
     goto out;
 fail:
     http_fail(r, &err);

@@ -135,7 +135,7 @@ void h_customers_create(struct http_req *r)
                                                                                   : add_to_snapshot,
                         &nc);
     reply_customer(r, &c);
-    snprintf(r->location, sizeof(r->location), "/api/v1/customers/%s", c.code);
+    http_set_location(r, "/api/v1/customers/", c.code);
     customer_release(&c);
     return;
 fail:

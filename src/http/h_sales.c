@@ -331,7 +331,7 @@ void h_deals_create(struct http_req *r)
     snap_holder_changed(&r->srv->snap, NULL, NULL);
     snprintf(ref, sizeof(ref), "%lld", (long long)id);
     reply_deal(r, ref);
-    snprintf(r->location, sizeof(r->location), "/api/v1/deals/%s", ref);
+    http_set_location(r, "/api/v1/deals/", ref);
 out:
     deal_release(&d);
 }
@@ -428,7 +428,7 @@ void h_deals_reopen(struct http_req *r)
     snap_holder_changed(&r->srv->snap, NULL, NULL);
     snprintf(ref, sizeof(ref), "%lld", (long long)id);
     reply_deal(r, ref);
-    snprintf(r->location, sizeof(r->location), "/api/v1/deals/%s", ref);
+    http_set_location(r, "/api/v1/deals/", ref);
 }
 
 static int deal_one(void *ctx, const struct deal *d)
@@ -502,7 +502,7 @@ void h_products_create(struct http_req *r)
     if (store_product_get_by_id(r->db, id, &p, &err) < 0)
         goto fail;
     product_to_json(&p, &r->out);
-    snprintf(r->location, sizeof(r->location), "/api/v1/products/%s", p.sku);
+    http_set_location(r, "/api/v1/products/", p.sku);
     goto out;
 fail:
     http_fail(r, &err);

@@ -76,7 +76,11 @@ struct http_req {
     struct http_server_state *srv;
     void *conn; /* struct MHD_Connection */
     const char *method;
+    /* the path as sent, still percent-encoded when path_encoded is set (server.c): routes match
+     * it segment by segment and each {x} segment is decoded after matching, so a customer code
+     * with a '/' (sent as %2F) is one segment; otherwise already decoded (fuzz harness) */
     const char *path;
+    int path_encoded;
     const struct http_route *route;
     char *params[HTTP_MAX_PARAMS]; /* {x} segments in order, owned */
     int nparams;
@@ -100,7 +104,10 @@ struct http_req {
     char filename[128];
 };
 
-/* The i-th {x} segment of the path. */
+/* Writes prefix followed by seg percent-encoded (all but RFC 3986 unreserved characters) into
+ * r->location, so that a code with '/', '?' or spaces gives a Location that routes back. */
+void http_set_location(struct http_req *r, const char *prefix, const char *seg);
+/* The i-th {x} segment of the path, decoded. */
 const char *http_param(const struct http_req *r, int i);
 /* A query parameter (decoded), or NULL. Borrowed for the request. */
 const char *http_query(const struct http_req *r, const char *key);

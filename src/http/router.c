@@ -439,6 +439,56 @@ void http_page_release(struct http_page *p)
     p->cursor = NULL;
 }
 
+static int hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes %XX in place (RFC 3986 2.1; '+' is a plus in a path). -1 for a broken escape or a
+ * decoded NUL, which would cut the segment short in every C string after it. */
+static int percent_decode(char *s)
+{
+    char *w = s;
+    for (; *s; s++) {
+        if (*s == '%') {
+            int hi = hex_value((unsigned char)s[1]),
+                lo = hi < 0 ? -1 : hex_value((unsigned char)s[2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return -1;
+            *w++ = (char)(hi * 16 + lo);
+            s += 2;
+        } else {
+            *w++ = *s;
+        }
+    }
+    *w = '\0';
+    return 0;
+}
+
+void http_set_location(struct http_req *r, const char *prefix, const char *seg)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = (size_t)snprintf(r->location, sizeof(r->location), "%s", prefix);
+    for (; *seg && n + 4 < sizeof(r->location); seg++) {
+        unsigned char c = (unsigned char)*seg;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            strchr("-._~", c)) {
+            r->location[n++] = (char)c;
+        } else {
+            r->location[n++] = '%';
+            r->location[n++] = hex[c >> 4];
+            r->location[n++] = hex[c & 15];
+        }
+    }
+    r->location[n < sizeof(r->location) ? n : sizeof(r->location) - 1] = '\0';
+}
+
 /* Matches one pattern; on success the {x} segments are copied into params. */
 static int match(const char *pattern, const char *path, char *params[HTTP_MAX_PARAMS], int *n)
 {
@@ -693,6 +743,16 @@ void http_dispatch(struct http_req *r)
         else
             http_error(r, 404, "not_found", NULL, "there is no such endpoint");
         return;
+    }
+    if (r->path_encoded) {
+        int i;
+        for (i = 0; i < r->nparams; i++)
+            if (percent_decode(r->params[i]) < 0 ||
+                !text_utf8_valid(r->params[i], strlen(r->params[i]))) {
+                http_error(r, 400, "invalid", NULL,
+                           "a path segment has a broken %%-escape, %%00 or invalid UTF-8");
+                return;
+            }
     }
     if (authenticate(r) < 0)
         return;

@@ -48,6 +48,8 @@ struct server {
 static _Thread_local struct db *worker_db;
 
 struct conn_ctx {
+    int started;    /* on_request has set up the fields below */
+    char *raw_path; /* the request target up to '?', as sent (still percent-encoded), owned */
     struct http_req req;
     struct buf body;
     int too_large;
@@ -149,6 +151,19 @@ static enum MHD_Result respond(struct server *s, struct conn_ctx *c)
     return ret;
 }
 
+/* Called by libmicrohttpd with the request target before it decodes anything: the API routes
+ * on this raw path (router.c decodes each {x} segment after matching), since the decoded URL
+ * has lost the difference between '/' and %2F and ends at a %00. Its return value becomes the
+ * request's context. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    struct conn_ctx *c = xcalloc(1, sizeof(*c));
+    (void)cls;
+    (void)conn;
+    c->raw_path = xstrndup(uri, strcspn(uri, "?"));
+    return c;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -157,10 +172,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct conn_ctx *c = *con_cls;
     struct ok_err err;
     (void)version;
-    if (!c) {
+    if (!c || !c->started) {
         const char *cl;
-        c = xcalloc(1, sizeof(*c));
-        *con_cls = c;
+        if (!c) {
+            c = xcalloc(1, sizeof(*c));
+            *con_cls = c;
+        }
+        c->started = 1;
         atomic_fetch_add(&s->inflight, 1);
         clock_gettime(CLOCK_MONOTONIC, &c->start);
         c->max_body = s->max_body;
@@ -173,6 +191,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         c->req.method = method;
         c->req.path = url;
         c->req.status = 200;
+        if (c->raw_path) {
+            c->req.path = c->raw_path;
+            c->req.path_encoded = 1;
+        }
         client_address(conn, c->req.address, sizeof(c->req.address));
         cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
@@ -186,6 +208,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                            "the request body is larger than %zu bytes", c->max_body);
                 return respond(s, c);
             }
+        }
+        if (c->raw_path && strstr(c->raw_path, "%00")) {
+            /* the decoded path would end there: refuse it rather than serve a shorter one */
+            http_error(&c->req, 400, "invalid", NULL, "the path contains %%00");
+            return respond(s, c);
         }
         return MHD_YES;
     }
@@ -254,6 +281,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)toe;
     if (!c)
         return;
+    free(c->raw_path);
+    if (!c->started) {
+        /* the request line was read but the request went no further (malformed headers) */
+        free(c);
+        *con_cls = NULL;
+        return;
+    }
     for (i = 0; i < c->req.nparams; i++)
         free(c->req.params[i]);
     if (c->req.json)
@@ -446,7 +480,8 @@ int http_serve(const struct http_config *cfg, struct ok_err *err)
         (unsigned)(cfg->max_connections > 0 ? cfg->max_connections : 512),
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(cfg->timeout > 0 ? cfg->timeout : 30),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, &s, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+        on_completed, &s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!d) {
         ok_err_set(err, OK_ERR_IO, "cannot listen on %s: %s (is another server using it?)",
                    cfg->listen, strerror(errno));
