@@ -83,13 +83,44 @@ static int plan_inputs(struct http_req *r, struct report_plan_inputs *in)
     return 0;
 }
 
+/* The cache key of a report request: the report's name and every parameter as parsed, so two
+ * spellings of one query (order of the keys, 2024-01-05 or 2024-1-5) share an entry. Numbers
+ * are written in hexadecimal floating point, which is exact. today: the defaults of as_of and
+ * of the range follow it. */
+static void cache_key(struct buf *k, const struct report_def *def, const struct report_params *p,
+                      int32_t today)
+{
+    const double *nums[] = {&p->plan.revenue,    &p->plan.leads,          &p->plan.conversion,
+                            &p->plan.unit_price, &p->plan.leads_per_year, &p->plan.won_per_year,
+                            &p->plan.years,      &p->plan.cost,           &p->plan.saved_per_day,
+                            &p->plan.days};
+    size_t i;
+    int j;
+    buf_printf(k, "%s|today=%ld|as_of=%ld", def->name, (long)today, (long)p->as_of);
+    if (p->has_from)
+        buf_printf(k, "|from=%ld", (long)p->from);
+    if (p->has_to)
+        buf_printf(k, "|to=%ld", (long)p->to);
+    if (p->state)
+        buf_printf(k, "|state=%zu:%s", strlen(p->state), p->state);
+    for (i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+        if (!isnan(*nums[i]))
+            buf_printf(k, "|n%zu=%a", i, *nums[i]);
+    for (j = 0; j < p->plan.nscenarios; j++)
+        buf_printf(k, "|scenario=%zu:%s", strlen(p->plan.scenarios[j]), p->plan.scenarios[j]);
+}
+
 void h_reports_get(struct http_req *r)
 {
     const struct report_def *def = service_report_find(http_param(r, 0));
+    struct snap_holder *h = &r->srv->snap;
     const struct snapshot *snap;
     struct report_params p;
     struct ok_err err;
     struct table *t;
+    struct buf key;
+    uint64_t version;
+    size_t start;
     int has_as_of;
     ok_err_clear(&err);
     if (!def) {
@@ -105,21 +136,36 @@ void h_reports_get(struct http_req *r)
     p.state = http_query(r, "state");
     if (plan_inputs(r, &p.plan) < 0)
         return;
-    snap = snap_holder_acquire(&r->srv->snap, r->db, &err);
+    /* Acquiring first brings the snapshot up to date with every write that returned, so the
+     * version looked up below is at least that of the data this request must see. */
+    snap = snap_holder_acquire(h, r->db, &err);
     if (!snap) {
         http_fail(r, &err);
         return;
     }
     if (!has_as_of)
         p.as_of = snapshot_today(snap);
+    version = snap_holder_version(h);
+    buf_init(&key, 0);
+    cache_key(&key, def, &p, snapshot_today(snap));
+    if (!key.failed && report_cache_get(&h->reports, version, key.data, &r->out)) {
+        snap_holder_end(h);
+        buf_release(&key);
+        return;
+    }
     t = service_report_run(r->db, snap, def, &p, &err);
-    snap_holder_end(&r->srv->snap);
+    snap_holder_end(h);
     if (!t) {
+        buf_release(&key);
         http_fail(r, &err);
         return;
     }
+    start = r->out.len;
     table_render_json(t, &r->out);
     table_free(&t);
+    if (!key.failed && !r->out.failed)
+        report_cache_put(&h->reports, version, key.data, r->out.data + start, r->out.len - start);
+    buf_release(&key);
 }
 
 void h_health(struct http_req *r)

@@ -17,6 +17,7 @@ int snap_holder_init(struct snap_holder *h, struct db *db, struct ok_err *err)
     pthread_mutex_init(&h->gen_mu, NULL);
     pthread_mutex_init(&h->reload_mu, NULL);
     pthread_mutex_init(&h->an_mu, NULL);
+    report_cache_init(&h->reports);
     return 0;
 }
 
@@ -33,6 +34,7 @@ void snap_holder_release(struct snap_holder *h)
 {
     analytics_release(h);
     pthread_mutex_destroy(&h->an_mu);
+    report_cache_release(&h->reports);
     snapshot_release(&h->snap);
     pthread_rwlock_destroy(&h->lock);
     pthread_mutex_destroy(&h->gen_mu);
@@ -112,6 +114,16 @@ const struct snapshot *snap_holder_acquire(struct snap_holder *h, struct db *db,
 void snap_holder_end(struct snap_holder *h)
 {
     pthread_rwlock_unlock(&h->lock);
+}
+
+uint64_t snap_holder_version(struct snap_holder *h)
+{
+    uint64_t v;
+    /* The caller holds the read lock, so loaded_gen cannot change under us. */
+    pthread_mutex_lock(&h->gen_mu);
+    v = h->loaded_gen;
+    pthread_mutex_unlock(&h->gen_mu);
+    return v;
 }
 
 void snap_holder_changed(struct snap_holder *h, int (*fn)(struct snapshot *s, void *ctx),

@@ -20,6 +20,7 @@
 #include "analytics/view.h"
 #include "core/err.h"
 #include "db/db.h"
+#include "http/report_cache.h"
 #include "service/snapshot.h"
 #include "service/values.h"
 #include "store/changes.h"
@@ -49,6 +50,8 @@ struct snap_holder {
     int an_valid;
     uint64_t an_gen;
     int32_t an_day;
+    /* rendered reports of the current snapshot version (GET /api/v1/reports/{name}) */
+    struct report_cache reports;
 };
 
 /* Loads the snapshot from db. On failure h is unusable and err says why. */
@@ -61,6 +64,11 @@ void snap_holder_release(struct snap_holder *h);
 const struct snapshot *snap_holder_acquire(struct snap_holder *h, struct db *db,
                                            struct ok_err *err);
 void snap_holder_end(struct snap_holder *h);
+
+/* The version of the snapshot s acquired from h (call between acquire and end): it grows with
+ * every in-place update and reload, so two acquires that see the same version see the same
+ * data. For caches of results computed on the snapshot. */
+uint64_t snap_holder_version(struct snap_holder *h);
 
 /* After a committed write that changes analytics: fn(s, ctx) updates the snapshot in place under
  * the write lock when the snapshot is current; when it is not, or fn returns -1, the snapshot is

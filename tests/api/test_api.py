@@ -280,6 +280,32 @@ rev_after = sum(row["revenue"] or 0 for row in call("GET", API + "/reports/summa
                 .json()["rows"] if row["section"] == "state")
 check("report reflects the order at once", rev_after - rev_before == 12345,
       "%s -> %s" % (rev_before, rev_after))
+# reports are cached per snapshot version (http/report_cache.h): the same report twice is the
+# same JSON, the order of the query's keys does not matter, other parameters are other entries,
+# and a write shows in the very next report
+KQ = "/reports/kpis?from=2024-01-01&to=2024-12-31"
+k1 = call("GET", API + KQ, token=A)
+k2 = call("GET", API + "/reports/kpis?to=2024-12-31&from=2024-01-01", token=A)
+check("report twice: identical JSON", k1.status == 200 and k1.body == k2.body, k2.body[:200])
+k3 = call("GET", API + "/reports/kpis?from=2024-06-01&to=2024-06-30", token=A)
+check("report with other parameters is computed for them",
+      k3.status == 200 and k3.body != k1.body and
+      k3.json()["rows"] != k1.json()["rows"], k3.body[:200])
+s1 = call("GET", API + "/reports/summary", token=A)
+s2 = call("GET", API + "/reports/summary", token=A)
+check("summary twice: identical JSON", s1.status == 200 and s1.body == s2.body)
+r = call("POST", API + "/customers", {"code": "T-CACHE", "name": "Cache"}, token=A)
+expect("cache: create customer", r, 201)
+r = call("POST", API + "/orders", {"order_code": "TO-CACHE", "customer_code": "T-CACHE",
+                                   "ordered_at": "2024-05-02", "amount": 777}, token=A)
+expect("cache: create order", r, 201)
+s3 = call("GET", API + "/reports/summary", token=A)
+rev = [sum(row["revenue"] or 0 for row in x.json()["rows"] if row["section"] == "state")
+       for x in (s1, s3)]
+check("cached report changes after a write", s3.body != s1.body and rev[1] - rev[0] == 777,
+      "%s" % rev)
+check("report after a write twice: identical JSON",
+      call("GET", API + "/reports/summary", token=A).body == s3.body)
 expect("order unknown customer", call("POST", API + "/orders",
                                       {"order_code": "TO-2", "customer_code": "NOPE",
                                        "ordered_at": "2024-05-01", "amount": 1}, token=A),
