@@ -1680,14 +1680,25 @@ out:
 int64_t automate_task_done(struct db *db, const struct store_actor *who, int64_t task_id,
                            const char *outcome, const char *on, struct ok_err *err)
 {
+    return automate_task_done_seen(db, who, task_id, 0, outcome, on, err);
+}
+
+int64_t automate_task_done_seen(struct db *db, const struct store_actor *who, int64_t task_id,
+                                int64_t version, const char *outcome, const char *on,
+                                struct ok_err *err)
+{
     struct task t;
     int64_t aid = -1;
     memset(&t, 0, sizeof(t));
-    if (store_task_get(db, task_id, &t, err) < 0)
-        return -1;
     if (db_begin(db, err) < 0)
         goto out;
-    aid = store_task_complete(db, who, task_id, t.version, outcome, on, err);
+    /* read inside the transaction, and the version the caller saw goes into the task's
+     * UPDATE (store_task_complete): a change between a caller's check and this write is a
+     * conflict, not overwritten */
+    if (store_task_get(db, task_id, &t, err) < 0)
+        goto fail;
+    aid = store_task_complete(db, who, task_id, version > 0 ? version : t.version, outcome, on,
+                              err);
     if (aid < 0)
         goto fail;
     if (t.enrollment_id > 0 && outcome &&

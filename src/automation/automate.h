@@ -92,6 +92,11 @@ int automate_unsubscribe(struct db *db, const char *token, char **customer_code,
  * others leave it running. Returns the activity id or -1. */
 int64_t automate_task_done(struct db *db, const struct store_actor *who, int64_t task_id,
                            const char *outcome, const char *on, struct ok_err *err);
+/* The same for a task the caller saw at `version` (> 0; 0: whatever it is now): OK_ERR_CONFLICT
+ * when it has changed since, checked in the transaction that completes it. */
+int64_t automate_task_done_seen(struct db *db, const struct store_actor *who, int64_t task_id,
+                                int64_t version, const char *outcome, const char *on,
+                                struct ok_err *err);
 
 /* Per playbook and step: enrolled, active, exited, contacted (e-mails sent + tasks done),
  * responded (tasks done with reached/interested/won_back), converted (a purchase or a won deal

@@ -156,26 +156,9 @@ void h_tasks_complete(struct http_req *r)
     has = http_expected_version(r, &version, &any);
     if (has < 0)
         return;
-    if (has && !any) {
-        /* automate_task_done takes no version: check the one the client saw here */
-        struct task t;
-        memset(&t, 0, sizeof(t));
-        if (store_task_get(r->db, id, &t, &err) < 0) {
-            task_release(&t);
-            http_fail(r, &err);
-            return;
-        }
-        if (t.version != version) {
-            http_error(r, 409, "conflict", "version",
-                       "the task was changed by someone else (version %lld, you saw %lld)",
-                       (long long)t.version, (long long)version);
-            task_release(&t);
-            return;
-        }
-        task_release(&t);
-    }
-    act = automate_task_done(r->db, &r->actor, id, http_body_str(r, "outcome"), on[0] ? on : NULL,
-                             &err);
+    /* the version is checked in the completing transaction itself (automate_task_done_seen) */
+    act = automate_task_done_seen(r->db, &r->actor, id, has && !any ? version : 0,
+                                  http_body_str(r, "outcome"), on[0] ? on : NULL, &err);
     if (act < 0) {
         http_fail(r, &err);
         return;

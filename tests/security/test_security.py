@@ -682,6 +682,68 @@ for p in ("/index.html%00.js", "/unsubscribe%00x"):
 expect("an encoded literal segment is not a route", call("GET", API + "/%63ustomers/" + CODE,
                                                          token=A), 404)
 
+# ---------------------------------------------------------------- concurrent task completion
+# Regression: POST /tasks/{id}/complete checked the version, then completed in a second
+# transaction that read the version again, so an edit landing in between was overwritten by a
+# completion made against the older version. The version now goes into the completing write.
+section("task races")
+
+
+def race(reqs):
+    """Sends the requests at the same moment, each on its own connection; their statuses."""
+    out = [None] * len(reqs)
+    gate = threading.Barrier(len(reqs))
+
+    def one(i):
+        cl = Client()
+        try:
+            cl.call("GET", API + "/session", token=A)  # connect before the gate
+            gate.wait()
+            out[i] = cl.call(*reqs[i][0], **reqs[i][1]).status
+        finally:
+            cl.close()
+    ts = [threading.Thread(target=one, args=(i,)) for i in range(len(reqs))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    return out
+
+
+done_twice, both_won = [], []
+for i in range(12):
+    t = call("POST", API + "/tasks", {"title": "race a%d" % i, "customer_code": CODE}, token=A).json()
+    path = API + "/tasks/%d" % t["id"]
+    v = {"If-Match": '"%d"' % t["version"]}
+    st = race([(("POST", path + "/complete", {"outcome": "reached"}), {"token": A, "headers": v}),
+               (("POST", path + "/complete", {"outcome": "no_answer"}),
+                {"token": tok["sec_staff"], "headers": v})])
+    if sorted(st) != [200, 409]:
+        done_twice.append(st)
+    t = call("POST", API + "/tasks", {"title": "race b%d" % i, "customer_code": CODE},
+             token=A).json()
+    path = API + "/tasks/%d" % t["id"]
+    v = {"If-Match": '"%d"' % t["version"]}
+    st = race([(("POST", path + "/complete", {"outcome": "reached"}), {"token": A, "headers": v}),
+               (("PATCH", path, {"title": "edited meanwhile"}),
+                {"token": tok["sec_staff"], "headers": v})])
+    if sorted(st) != [200, 409]:
+        both_won.append(st)
+check("two completions of one version: one 200, one 409", not done_twice, str(done_twice))
+check("completion and edit of one version: exactly one wins", not both_won, str(both_won))
+n_act = db_query("SELECT count(*) FROM activities WHERE task_id IN (SELECT id FROM tasks "
+                 "WHERE title LIKE 'race a%')")[0][0]
+check("one activity per raced completion", n_act == 12, str(n_act))
+t = call("POST", API + "/tasks", {"title": "stale", "customer_code": CODE}, token=A).json()
+expect("edit the task", call("PATCH", API + "/tasks/%d" % t["id"], {"title": "stale 2"}, token=A,
+                             headers={"If-Match": '"%d"' % t["version"]}), 200)
+expect("complete with the version before the edit", call(
+    "POST", API + "/tasks/%d/complete" % t["id"], {"outcome": "reached",
+                                                   "version": t["version"]}, token=A), 409,
+    "conflict")
+expect("the task is still open", call("GET", API + "/tasks/%d" % t["id"], token=A), 200)
+check("... and open", call("GET", API + "/tasks/%d" % t["id"], token=A).json()["status"] == "open")
+
 # ---------------------------------------------------------------- throttling gaps (last)
 section("throttling")
 for i in range(4):
