@@ -220,6 +220,7 @@ static int on_customer(void *ctx, const struct customer_fields *c)
     if (i < 0)
         return 0; /* created after the snapshot was read */
     p->codes[i] = arena_strndup(&p->strings, c->code, strlen(c->code));
+    map_put(p->by_code, NULL, p->codes[i], strlen(p->codes[i]), (int32_t)i);
     if (c->tags)
         intern_tags(lc, i, c->tags);
     if (c->attributes && strcmp(c->attributes, "{}"))
@@ -242,6 +243,8 @@ static int load_customers(struct db *db, struct population *p, struct ok_err *er
     lc.raw_tags = map_new(1024);
     lc.tag_ids = map_new(256);
     lc.attr_keys = map_new(64);
+    /* code -> index for population_find, built here so that a held population has it */
+    p->by_code = map_new(n);
     p->codes = xcalloc(cap, sizeof(char *));
     p->consent = xcalloc(cap, 1);
     p->has_email = xcalloc(cap, 1);

@@ -43,7 +43,7 @@ struct population {
     /* custom attributes, one column per name */
     struct filter_attr_column *attr_cols;
     size_t nattr_cols;
-    struct pop_map *by_code; /* built by population_find on first use */
+    struct pop_map *by_code; /* code -> index, for population_find */
     struct filter_population fp; /* points into the above */
 };
 
@@ -62,7 +62,7 @@ int population_set_day_ex(struct db *db, struct population *p, int32_t as_of, in
 void population_release(struct population *p);
 
 /* The ledger index of the customer with this code, or -1 (created after the load, or
- * unknown). The first call builds a hash of all codes (about 30 ms for a million). */
+ * unknown): a hash lookup (population_load builds the hash). */
 long population_find(struct population *p, const char *code);
 
 /* A resolver that looks names up in db (lost reasons, causes, user logins). */
