@@ -520,11 +520,25 @@ static const char schema_v5[] =
     "ALTER TABLE deals ADD COLUMN reopened_from INTEGER REFERENCES deals(id);"
     "CREATE UNIQUE INDEX deals_reopened_from ON deals(reopened_from);";
 
+/* Counting the uses of each list value (GET /lists/{list}, store_lists_items; a value in use
+ * cannot be removed) scanned customers, contracts, deals and referrals once per value: 7 s for
+ * the causes on a million customers. One index per referencing column makes each count a range
+ * of an index. Partial: most rows reference nothing, and `col = ?` implies `col IS NOT NULL`,
+ * so both SQLite and PostgreSQL use them for the counts while the indexes stay small. */
+static const char schema_v6[] =
+    "CREATE INDEX customers_cause ON customers(cause_id) WHERE cause_id IS NOT NULL;"
+    "CREATE INDEX contracts_end_reason ON contracts(end_reason_id) WHERE end_reason_id IS NOT "
+    "NULL;"
+    "CREATE INDEX deals_lost_reason ON deals(lost_reason_id) WHERE lost_reason_id IS NOT NULL;"
+    "CREATE INDEX deals_trigger ON deals(trigger_id) WHERE trigger_id IS NOT NULL;"
+    "CREATE INDEX referrals_trigger ON referrals(trigger_id) WHERE trigger_id IS NOT NULL;";
+
 const struct migration sqlite_migrations[] = {
     {1, "initial data model", schema_v1},
     {2, "sessions and api tokens", schema_v2},
     {3, "customer value model fits", schema_v3},
     {4, "automation: e-mail outbox, scheduler runs, default playbooks", schema_v4},
     {5, "order versions, reopened deals", schema_v5},
+    {6, "indexes for counting the uses of list values", schema_v6},
 };
 const int sqlite_migration_count = (int)(sizeof(sqlite_migrations) / sizeof(sqlite_migrations[0]));
