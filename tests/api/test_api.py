@@ -962,7 +962,7 @@ r = expect("import bad row", call("POST", API + "/imports?kind=customers", raw=B
                                   ctype="text/csv", token=A), 422, "invalid")
 check("bad row reported with its line", r.json()["report"]["bad_rows"] == 1 and
       any("3" in e and "email" in e for e in r.json()["report"]["errors"]), r.body[:400])
-check("row errors do not show the server's temporary file", "okaeri-upload" not in r.body,
+check("row errors do not show the server's temporary file", b"okaeri-upload" not in r.body,
       r.body[:400])
 expect("nothing written on a bad row", call("GET", API + "/customers/IM-3", token=A), 404)
 r = expect("import skip bad rows", call("POST", API + "/imports?kind=customers&on_error=skip",
