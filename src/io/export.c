@@ -234,6 +234,13 @@ static void problem(struct writer *w, int64_t row, const char *col, const char *
         buf_printf(&w->rep->problems, "row %lld, column %s: %s\n", (long long)row, col, msg);
 }
 
+/* Does a text start like a spreadsheet formula (CSV injection)? */
+static int csv_formula_like(const char *s)
+{
+    return s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
+           s[0] == '\r';
+}
+
 /* Appends one CSV field (encoded) to the line. */
 static int csv_field(struct writer *w, const char *s, size_t n, int64_t row, const char *col,
                      struct ok_err *err)
@@ -285,6 +292,14 @@ static int write_value(struct writer *w, size_t i, const struct out_col *c, cons
     if (!is_null && c->type == EXPORT_MONEY && c->query_col >= 0 && w->scale > 0) {
         buf_reset(&w->val);
         money_format(&w->val, strtoll(s, NULL, 10), w->cur, 0);
+        return csv_field(w, w->val.data, w->val.len, row, c->name, err);
+    }
+    if (!is_null && c->type == EXPORT_TEXT && c->query_col >= 0 && csv_formula_like(s)) {
+        /* A text cell that Excel would run as a formula (=HYPERLINK(...), +, -, @) is written
+         * with a leading apostrophe, which Excel shows as text; import strips it again. */
+        buf_reset(&w->val);
+        buf_putc(&w->val, '\'');
+        buf_append(&w->val, s, n);
         return csv_field(w, w->val.data, w->val.len, row, c->name, err);
     }
     return csv_field(w, is_null ? "" : s, n, row, c->name, err);

@@ -486,6 +486,11 @@ static const char *field_text(struct importer *im, const struct io_row *row, int
     text_trim(&s, &len);
     if (len == 0)
         return NULL;
+    /* okaeri's CSV export writes text that looks like a formula as '=...: read it back as is */
+    if (len >= 2 && s[0] == '\'' && strchr("=+-@", s[1])) {
+        s++;
+        len--;
+    }
     if ((size_t)f < sizeof(im->is_code) && im->is_code[f]) {
         size_t i;
         for (i = 0; i < len && !(s[i] & 0x80); i++)

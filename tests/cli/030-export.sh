@@ -53,4 +53,18 @@ grep -q '<pane' sheet.xml || fail "header not frozen"
 grep -q 'autoFilter' sheet.xml || fail "no filter"
 grep -q '<v>2400</v>' sheet.xml || fail "amount not a number"
 run 0 --db t.db export customers --with-metrics -o m.xlsx
+
+# CSV injection: text that a spreadsheet would run as a formula is exported with a leading
+# apostrophe, and reads back unchanged
+run 0 --db inj.db init
+run 0 --db inj.db customer add --code F1 --name '=HYPERLINK("http://example.com","x")'
+run 0 --db inj.db customer add --code F2 --name '-山田' --tags '@vip'
+run 0 --db inj.db export customers -o inj.csv
+grep -q "^F1,\"'=HYPERLINK" inj.csv || fail "formula not neutralised: $(cat inj.csv)"
+grep -q "^F2,'-山田" inj.csv || fail "leading minus not neutralised"
+grep -q ",'@vip," inj.csv || fail "leading @ not neutralised"
+run 0 --db inj.db import customers inj.csv
+has "unchanged        2"
+run 0 --db inj.db customer show F1 --format json
+has '"name":"=HYPERLINK('
 echo ok
