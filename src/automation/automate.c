@@ -23,6 +23,7 @@
 #include "store/activity.h"
 #include "store/customer.h"
 #include "store/deal.h"
+#include "store/enrollment_scan.h"
 #include "store/feedback.h"
 #include "store/fields.h"
 #include "store/playbook.h"
@@ -307,15 +308,6 @@ static void pbs_release(struct pb_list *l)
         playbook_release(&l->v[i]);
     free(l->v);
     memset(l, 0, sizeof(*l));
-}
-
-static const struct playbook *pb_find(const struct pb_list *l, const char *name)
-{
-    size_t i;
-    for (i = 0; i < l->n; i++)
-        if (!strcmp(l->v[i].name, name))
-            return &l->v[i];
-    return NULL;
 }
 
 static int collect_enrollment(void *ctx, const struct enrollment *e)
@@ -1006,19 +998,54 @@ static int run_step(struct run *R, const struct enrollment *e, const struct play
 /* Exits and due steps of every active enrollment. The exit rules and "is a step due" are
  * answered from the population and the enrollment row; the customer's record and the contact
  * data are read only for the enrollments that have a step to run. */
+struct active_list {
+    struct active {
+        int64_t id, playbook_id, customer_id, deal_id;
+        char triggered_on[11];
+        int next_step;
+    } *v;
+    size_t n, cap;
+};
+
+static int collect_active(void *ctx, const struct enrollment_row *row)
+{
+    struct active_list *l = ctx;
+    struct active *a;
+    l->v = xgrow(l->v, &l->cap, l->n + 1, sizeof(*l->v));
+    a = &l->v[l->n++];
+    a->id = row->id;
+    a->playbook_id = row->playbook_id;
+    a->customer_id = row->customer_id;
+    a->deal_id = row->deal_id;
+    snprintf(a->triggered_on, sizeof(a->triggered_on), "%.10s", row->triggered_on);
+    a->next_step = row->next_step;
+    return 0;
+}
+
+static const struct playbook *pb_find_id(const struct pb_list *l, int64_t id)
+{
+    size_t i;
+    for (i = 0; i < l->n; i++)
+        if (l->v[i].id == id)
+            return &l->v[i];
+    return NULL;
+}
+
 static int process_enrollments(struct run *R, struct filter **segs, struct ok_err *err)
 {
-    struct enr_list l;
+    struct active_list l;
     size_t i;
     int rc = -1;
     double t0 = mono(), t_exit = 0, t_step = 0;
     memset(&l, 0, sizeof(l));
-    if (load_enrollments(R->db, NULL, NULL, &l, err) < 0)
+    if (store_enrollment_scan_active(R->db, collect_active, &l, err) < 0)
         goto out;
     log_debug("automation: %zu active enrollments read in %.3f s", l.n, mono() - t0);
     for (i = 0; i < l.n; i++) {
-        const struct enrollment *e = &l.v[i];
-        const struct playbook *pb = pb_find(&R->pbs, e->playbook);
+        const struct active *a = &l.v[i];
+        const struct playbook *pb = pb_find_id(&R->pbs, a->playbook_id);
+        struct enrollment view; /* the fields the steps use, borrowed: never released */
+        const struct enrollment *e = &view;
         struct contact k;
         const char *why;
         int32_t trig;
@@ -1026,13 +1053,18 @@ static int process_enrollments(struct run *R, struct filter **segs, struct ok_er
         int step, unsub;
         if (!pb)
             continue; /* switched off: its enrollments wait */
+        memset(&view, 0, sizeof(view));
+        view.id = a->id;
+        view.deal_id = a->deal_id;
+        view.triggered_on = (char *)a->triggered_on;
+        view.next_step = a->next_step;
         memset(&k, 0, sizeof(k));
-        c = population_find(R->pop, e->customer_code);
+        c = ledger_customer_index(R->pop->snap.ledger, a->customer_id);
         if (c >= 0) {
             unsub = R->pop->unsubscribed[c];
         } else {
             /* created after the population was loaded */
-            if (store_customer_get(R->db, e->customer_code, &k.cu, err) < 0)
+            if (store_customer_get_by_id(R->db, a->customer_id, &k.cu, err) < 0)
                 goto out;
             unsub = k.cu.unsubscribed_at && *k.cu.unsubscribed_at;
         }
@@ -1062,7 +1094,7 @@ static int process_enrollments(struct run *R, struct filter **segs, struct ok_er
             continue; /* nothing due today */
         }
         double t1 = mono();
-        if (c >= 0 && store_customer_get(R->db, e->customer_code, &k.cu, err) < 0) {
+        if (c >= 0 && store_customer_get_by_id(R->db, a->customer_id, &k.cu, err) < 0) {
             contact_release(&k);
             goto out;
         }
@@ -1088,7 +1120,7 @@ static int process_enrollments(struct run *R, struct filter **segs, struct ok_er
     log_debug("automation: exits %.3f s, steps %.3f s", t_exit, t_step);
     rc = 0;
 out:
-    enrs_release(&l);
+    free(l.v);
     return rc;
 }
 
