@@ -1,7 +1,9 @@
 /*
  * ledger_bench - times the analytics on a real okaeri database (the bench's demo database):
  * loading the ledger snapshot from the store, then per-customer metrics + state + lifecycle +
- * RFM for all customers, a transitions matrix and cohorts, as of the last order day.
+ * RFM for all customers, a transitions matrix and cohorts, as of the last order day; and, on the
+ * loaded ledger, the value models: BG/NBD + Gamma-Gamma fitted and P(alive), expected purchases
+ * and CLV predicted for every customer (the issue 5 target is about this part).
  * usage: ledger_bench DB. Prints `key value` lines; seconds are medians of 3 runs.
  */
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "core/table.h"
 #include "db/db.h"
 #include "service/snapshot.h"
+#include "service/value.h"
 #include "core/banned.h"
 
 #define RUNS 3
@@ -89,6 +92,28 @@ int main(int argc, char **argv)
             fail(&err);
         cohorts[i] = now() - t0;
         table_free(&t);
+    }
+    {
+        double value[RUNS];
+        for (i = 0; i < RUNS; i++) {
+            struct value_summaries sums;
+            struct clv_fit_result counts, spend;
+            struct value_predictions pred;
+            double t0 = now();
+            value_summaries_init(&sums, 7.0);
+            if (value_summaries_from_ledger(&sums, snap.ledger, as_of, as_of, &err) < 0 ||
+                value_fit_both(CLV_MODEL_BGNBD, &sums, &counts, &spend, &err) < 0 ||
+                value_predict(&sums, &counts.params, spend.converged ? &spend.params : NULL, 365,
+                              0.0, &pred, &err) < 0)
+                fail(&err);
+            value[i] = now() - t0;
+            if (i == 0)
+                printf("value_customers %zu\nvalue_bgnbd_converged %d\nvalue_gg_converged %d\n",
+                       sums.n, counts.converged, spend.converged);
+            value_predictions_release(&pred);
+            value_summaries_release(&sums);
+        }
+        printf("value_bgnbd_gg_fit_predict_s %.3f\n", median(value));
     }
     ledger_memory(snap.ledger, &line_bytes, &cust_bytes);
     printf("customers %u\n", snap.ledger->ncust);
