@@ -182,8 +182,7 @@ int main(int argc, char **argv)
         clv_fit(CLV_MODEL_BGNBD, &d, NULL, &r, NULL);
         times[k] = now() - t0;
     }
-    printf("cdnow_bgnbd_fit_ms %.2f\ncdnow_bgnbd_loglik %.4f\n", 1e3 * median(times, 15),
-           r.loglik);
+    printf("cdnow_bgnbd_fit_ms %.2f\ncdnow_bgnbd_loglik %.4f\n", 1e3 * median(times, 15), r.loglik);
     for (int k = 0; k < 7; k++) {
         double t0 = now();
         clv_fit(CLV_MODEL_PNBD, &d, NULL, &r, NULL);

@@ -30,8 +30,11 @@ static void make_csv(struct buf *b, long lines, int japanese)
 {
     long i;
     unsigned seed = 1;
-    buf_puts(b, japanese ? "伝票番号,顧客ID,購入日,商品コード,数量,単価,金額,店舗\r\n"
-                         : "order_code,customer_code,ordered_at,product,quantity,unit_price,amount,store\r\n");
+    buf_puts(
+        b,
+        japanese
+            ? "伝票番号,顧客ID,購入日,商品コード,数量,単価,金額,店舗\r\n"
+            : "order_code,customer_code,ordered_at,product,quantity,unit_price,amount,store\r\n");
     for (i = 0; i < lines; i++) {
         seed = seed * 1103515245u + 12345u;
         buf_printf(b, "R%08ld,C%06u,2024-%02u-%02u 10:%02u,SKU%04u,%u,%u,%u,%s\r\n", i / 3,

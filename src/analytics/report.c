@@ -125,10 +125,10 @@ struct table *report_customers(const struct ledger *l, const struct report_opts 
                                            "expected_purchases",
                                            "clv"};
     static const enum table_type types[C_N] = {
-        TABLE_TEXT, TABLE_TEXT, TABLE_TEXT, TABLE_DATE, TABLE_DATE,  TABLE_INT,   TABLE_INT,
-        TABLE_INT,  TABLE_INT,  TABLE_INT,  TABLE_INT,  TABLE_MONEY, TABLE_MONEY, TABLE_MONEY,
-        TABLE_INT,  TABLE_INT,  TABLE_INT,  TABLE_TEXT, TABLE_TEXT, TABLE_DOUBLE, TABLE_DOUBLE,
-        TABLE_MONEY};
+        TABLE_TEXT,  TABLE_TEXT,   TABLE_TEXT,   TABLE_DATE, TABLE_DATE, TABLE_INT,
+        TABLE_INT,   TABLE_INT,    TABLE_INT,    TABLE_INT,  TABLE_INT,  TABLE_MONEY,
+        TABLE_MONEY, TABLE_MONEY,  TABLE_INT,    TABLE_INT,  TABLE_INT,  TABLE_TEXT,
+        TABLE_TEXT,  TABLE_DOUBLE, TABLE_DOUBLE, TABLE_MONEY};
     for (int c = 0; c < C_N; c++)
         table_add_column(t, names[c], types[c]);
     for (uint32_t c = 0; c < v.n; c++) {

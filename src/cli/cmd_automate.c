@@ -14,20 +14,23 @@
 
 static void automate_help(void)
 {
-    printf("usage: okaeri automate [run] [--as-of DATE] [--no-send]\n"
-           "       okaeri automate stats [--days N]      per playbook and step (CSV)\n"
-           "       okaeri automate lost-reasons          reactivation per lost reason (CSV)\n"
-           "       okaeri automate unsubscribe TOKEN     honour an unsubscribe link\n\n"
-           "One scheduler pass: detect triggers since the last run, enrol, end enrolments whose\n"
-           "exit rule holds, create due tasks, queue and send due e-mail (SMTP from the settings\n"
-           "smtp.* or OKAERI_SMTP_URL / OKAERI_SMTP_FROM). Safe to repeat: nothing happens twice.\n");
+    printf(
+        "usage: okaeri automate [run] [--as-of DATE] [--no-send]\n"
+        "       okaeri automate stats [--days N]      per playbook and step (CSV)\n"
+        "       okaeri automate lost-reasons          reactivation per lost reason (CSV)\n"
+        "       okaeri automate unsubscribe TOKEN     honour an unsubscribe link\n\n"
+        "One scheduler pass: detect triggers since the last run, enrol, end enrolments whose\n"
+        "exit rule holds, create due tasks, queue and send due e-mail (SMTP from the settings\n"
+        "smtp.* or OKAERI_SMTP_URL / OKAERI_SMTP_FROM). Safe to repeat: nothing happens twice.\n");
 }
 
 int cmd_automate(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"as-of", required_argument, NULL, 'a'}, {"no-send", no_argument, NULL, 'n'},
-        {"days", required_argument, NULL, 'd'},  {"help", no_argument, NULL, 'h'},
+        {"as-of", required_argument, NULL, 'a'},
+        {"no-send", no_argument, NULL, 'n'},
+        {"days", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct automate_options o;
@@ -83,8 +86,10 @@ int cmd_automate(struct cli *cli, int argc, char **argv)
     if (optind < argc)
         return cli_usage("automate", "unexpected argument '%s'", argv[optind]);
     if (strcmp(sub, "run") && strcmp(sub, "stats") && strcmp(sub, "lost-reasons"))
-        return cli_usage("automate", "unknown subcommand '%s' (run, stats, lost-reasons, "
-                                     "unsubscribe)", sub);
+        return cli_usage("automate",
+                         "unknown subcommand '%s' (run, stats, lost-reasons, "
+                         "unsubscribe)",
+                         sub);
     if (!(db = cli_open_db(cli, 0)))
         return EXIT_ERROR;
     o.who = &cli->actor;
@@ -115,9 +120,10 @@ int cmd_automate(struct cli *cli, int argc, char **argv)
             printf(", interrupted sends marked unknown %lld", (long long)r.recovered);
         printf("\n");
         if (!o.no_send && !r.mail_configured && r.emails_waiting)
-            fprintf(stderr, "okaeri automate: %lld e-mail(s) waiting: e-mail is not configured "
-                            "(set smtp.url and smtp.from, or OKAERI_SMTP_URL and "
-                            "OKAERI_SMTP_FROM)\n",
+            fprintf(stderr,
+                    "okaeri automate: %lld e-mail(s) waiting: e-mail is not configured "
+                    "(set smtp.url and smtp.from, or OKAERI_SMTP_URL and "
+                    "OKAERI_SMTP_FROM)\n",
                     (long long)r.emails_waiting);
         if (r.mail_error[0])
             fprintf(stderr, "okaeri automate: last send failure: %s\n", r.mail_error);

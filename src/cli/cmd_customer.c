@@ -166,18 +166,27 @@ static void print_customer(const struct customer *c, enum cli_format format)
         buf_putc(&out, '\n');
     } else {
         const char *labels[][2] = {
-            {"code", c->code},           {"kind", c->kind},
-            {"name", c->name},           {"name_kana", c->name_kana},
-            {"company", c->company},     {"email", c->email},
-            {"phone", c->phone},         {"postal_code", c->postal_code},
-            {"address", c->address},     {"birthday", c->birthday},
-            {"source", c->source},       {"referred_by", c->referred_by_code},
+            {"code", c->code},
+            {"kind", c->kind},
+            {"name", c->name},
+            {"name_kana", c->name_kana},
+            {"company", c->company},
+            {"email", c->email},
+            {"phone", c->phone},
+            {"postal_code", c->postal_code},
+            {"address", c->address},
+            {"birthday", c->birthday},
+            {"source", c->source},
+            {"referred_by", c->referred_by_code},
             {"owner", c->owner_login ? c->owner_login : "(team-handled)"},
-            {"tags", c->tags},           {"attributes", c->attributes},
+            {"tags", c->tags},
+            {"attributes", c->attributes},
             {"email_consent", c->email_consent ? "yes" : "no"},
             {"unsubscribed_at", c->unsubscribed_at},
-            {"cause", c->cause_code},    {"cause_note", c->cause_note},
-            {"created_at", c->created_at}, {"updated_at", c->updated_at},
+            {"cause", c->cause_code},
+            {"cause_note", c->cause_note},
+            {"created_at", c->created_at},
+            {"updated_at", c->updated_at},
         };
         size_t i;
         for (i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
@@ -283,11 +292,12 @@ static int customer_edit(struct cli *cli, int argc, char **argv)
     optind = 0;
     while ((opt = getopt_long(argc, argv, "", field_options, NULL)) != -1) {
         if (opt == OPT_HELP) {
-            printf("usage: okaeri customer edit CODE [options]\n\n"
-                   "Changes only the fields given. --code NEW renames the customer's code.\n"
-                   "  --version N           refuse the edit unless the record is still at version N\n"
-                   "%s",
-                   FIELD_HELP);
+            printf(
+                "usage: okaeri customer edit CODE [options]\n\n"
+                "Changes only the fields given. --code NEW renames the customer's code.\n"
+                "  --version N           refuse the edit unless the record is still at version N\n"
+                "%s",
+                FIELD_HELP);
             return EXIT_OK;
         }
         if (opt == '?')

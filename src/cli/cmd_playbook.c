@@ -15,16 +15,17 @@
 
 static void playbook_help(void)
 {
-    printf("usage: okaeri playbook list | show NAME\n"
-           "       okaeri playbook add NAME --trigger KIND [--arg ARG] [--exit RULE]\n"
-           "              [--description TEXT] --step 'OFFSET|CHANNEL|SUBJECT|BODY[|ASSIGNEE]' ...\n"
-           "       okaeri playbook enroll NAME CUSTOMER [--on DATE]\n"
-           "       okaeri playbook exit CUSTOMER [--playbook NAME]\n"
-           "       okaeri playbook on|off NAME\n\n"
-           "Triggers: first_purchase, deal_lost [reason], became_sleeping, became_dead,\n"
-           "contract_ending DAYS, entered_segment SEGMENT, need_met [keyword], manual.\n"
-           "Channels: email, phone, visit, letter, line, sms. Exit: bought_again, deal_won,\n"
-           "left_segment, none. Templates: {{name}}, {{owner}}, {{last_product}} ...\n");
+    printf(
+        "usage: okaeri playbook list | show NAME\n"
+        "       okaeri playbook add NAME --trigger KIND [--arg ARG] [--exit RULE]\n"
+        "              [--description TEXT] --step 'OFFSET|CHANNEL|SUBJECT|BODY[|ASSIGNEE]' ...\n"
+        "       okaeri playbook enroll NAME CUSTOMER [--on DATE]\n"
+        "       okaeri playbook exit CUSTOMER [--playbook NAME]\n"
+        "       okaeri playbook on|off NAME\n\n"
+        "Triggers: first_purchase, deal_lost [reason], became_sleeping, became_dead,\n"
+        "contract_ending DAYS, entered_segment SEGMENT, need_met [keyword], manual.\n"
+        "Channels: email, phone, visit, letter, line, sms. Exit: bought_again, deal_won,\n"
+        "left_segment, none. Templates: {{name}}, {{owner}}, {{last_product}} ...\n");
 }
 
 static int print_pb(void *ctx, const struct playbook *p)
@@ -85,10 +86,14 @@ out:
 int cmd_playbook(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"trigger", required_argument, NULL, 't'},    {"arg", required_argument, NULL, 'a'},
-        {"exit", required_argument, NULL, 'x'},       {"description", required_argument, NULL, 'd'},
-        {"step", required_argument, NULL, 's'},       {"on", required_argument, NULL, 'o'},
-        {"playbook", required_argument, NULL, 'p'},   {"help", no_argument, NULL, 'h'},
+        {"trigger", required_argument, NULL, 't'},
+        {"arg", required_argument, NULL, 'a'},
+        {"exit", required_argument, NULL, 'x'},
+        {"description", required_argument, NULL, 'd'},
+        {"step", required_argument, NULL, 's'},
+        {"on", required_argument, NULL, 'o'},
+        {"playbook", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct playbook pb;

@@ -30,16 +30,14 @@ enum {
 /* Planning inputs: option name and where the number goes. */
 static double *plan_field(struct report_plan_inputs *in, int i)
 {
-    double *fields[] = {&in->revenue,        &in->leads,        &in->conversion,
-                        &in->unit_price,     &in->leads_per_year, &in->won_per_year,
-                        &in->years,          &in->cost,         &in->saved_per_day,
-                        &in->days};
+    double *fields[] = {&in->revenue,        &in->leads,        &in->conversion, &in->unit_price,
+                        &in->leads_per_year, &in->won_per_year, &in->years,      &in->cost,
+                        &in->saved_per_day,  &in->days};
     return fields[i];
 }
-static const char *const plan_options[] = {"revenue",        "leads",         "conversion",
-                                           "unit-price",     "leads-per-year", "won-per-year",
-                                           "years",          "cost",          "saved-per-day",
-                                           "days"};
+static const char *const plan_options[] = {
+    "revenue",      "leads", "conversion", "unit-price",    "leads-per-year",
+    "won-per-year", "years", "cost",       "saved-per-day", "days"};
 #define NPLAN ((int)(sizeof(plan_options) / sizeof(plan_options[0])))
 
 static void report_help(void)

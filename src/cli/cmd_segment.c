@@ -75,8 +75,10 @@ static int print_count(void *ctx, const char *day, int64_t members)
 int cmd_segment(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"description", required_argument, NULL, 'd'}, {"as-of", required_argument, NULL, 'a'},
-        {"output", required_argument, NULL, 'o'},      {"help", no_argument, NULL, 'h'},
+        {"description", required_argument, NULL, 'd'},
+        {"as-of", required_argument, NULL, 'a'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *sub, *desc = NULL, *outfile = NULL;

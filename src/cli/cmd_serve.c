@@ -15,8 +15,15 @@
 #include "store/user.h"
 #include "core/banned.h"
 
-enum { OPT_LISTEN = 1000, OPT_THREADS, OPT_MAX_BODY, OPT_MAX_CONN, OPT_TIMEOUT, OPT_SECURE,
-       OPT_HELP };
+enum {
+    OPT_LISTEN = 1000,
+    OPT_THREADS,
+    OPT_MAX_BODY,
+    OPT_MAX_CONN,
+    OPT_TIMEOUT,
+    OPT_SECURE,
+    OPT_HELP
+};
 
 static int count_one(void *ctx, const struct user *u)
 {

@@ -33,7 +33,7 @@ struct list_ctx {
 static int print_task(void *ctx, const struct task *t)
 {
     struct list_ctx *l = ctx;
-    const char *when = strcmp(t->due_on, l->today) < 0   ? "overdue"
+    const char *when = strcmp(t->due_on, l->today) < 0    ? "overdue"
                        : strcmp(t->due_on, l->today) == 0 ? "today"
                                                           : "upcoming";
     if (t->status && strcmp(t->status, "open"))
@@ -48,11 +48,16 @@ static int print_task(void *ctx, const struct task *t)
 int cmd_task(struct cli *cli, int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"user", required_argument, NULL, 'u'},    {"queue", required_argument, NULL, 'q'},
-        {"team", no_argument, NULL, 't'},          {"as-of", required_argument, NULL, 'a'},
-        {"upcoming", required_argument, NULL, 'p'}, {"all", no_argument, NULL, 'A'},
-        {"outcome", required_argument, NULL, 'o'}, {"on", required_argument, NULL, 'n'},
-        {"until", required_argument, NULL, 'U'},   {"help", no_argument, NULL, 'h'},
+        {"user", required_argument, NULL, 'u'},
+        {"queue", required_argument, NULL, 'q'},
+        {"team", no_argument, NULL, 't'},
+        {"as-of", required_argument, NULL, 'a'},
+        {"upcoming", required_argument, NULL, 'p'},
+        {"all", no_argument, NULL, 'A'},
+        {"outcome", required_argument, NULL, 'o'},
+        {"on", required_argument, NULL, 'n'},
+        {"until", required_argument, NULL, 'U'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *sub, *user = NULL, *queue = NULL, *outcome = NULL, *on = NULL, *until = NULL;
@@ -160,8 +165,7 @@ int cmd_task(struct cli *cli, int argc, char **argv)
         if (aid < 0)
             rc = cli_fail(&err);
         else
-            printf("task %lld done (%s), activity %lld\n", (long long)id, outcome,
-                   (long long)aid);
+            printf("task %lld done (%s), activity %lld\n", (long long)id, outcome, (long long)aid);
     } else if (!strcmp(sub, "snooze") || !strcmp(sub, "reassign")) {
         struct task t;
         memset(&t, 0, sizeof(t));
@@ -175,7 +179,8 @@ int cmd_task(struct cli *cli, int argc, char **argv)
                  : store_task_reassign(db, &cli->actor, id, t.version, user, queue, &err)) < 0)
             rc = cli_fail(&err);
         else
-            printf("task %lld %s\n", (long long)id, !strcmp(sub, "snooze") ? "snoozed" : "reassigned");
+            printf("task %lld %s\n", (long long)id,
+                   !strcmp(sub, "snooze") ? "snoozed" : "reassigned");
         task_release(&t);
     } else {
         rc = cli_usage("task", "unknown subcommand '%s' (list, done, snooze, reassign)", sub);

@@ -77,8 +77,7 @@ static int new_password_hash(int from_stdin, char hash[AUTH_HASH_MAX])
         while (len && (pw[len - 1] == '\n' || pw[len - 1] == '\r'))
             pw[--len] = '\0';
     } else {
-        if (!isatty(STDIN_FILENO) ||
-            read_hidden("New password: ", pw, sizeof(pw)) < 0 ||
+        if (!isatty(STDIN_FILENO) || read_hidden("New password: ", pw, sizeof(pw)) < 0 ||
             read_hidden("Repeat it: ", again, sizeof(again)) < 0) {
             fprintf(stderr, "okaeri user: no terminal to ask for the password; use "
                             "--password-stdin\n");
@@ -212,8 +211,8 @@ int cmd_user(struct cli *cli, int argc, char **argv)
     if (optind + 1 < argc - 1)
         return cli_usage("user", "unexpected argument '%s'", argv[optind + 2]);
     if (!strcmp(sub, "list"))
-        return login ? cli_usage("user", "list takes no LOGIN") : user_list(cli, all,
-                                                                           format == CLI_FORMAT_JSON);
+        return login ? cli_usage("user", "list takes no LOGIN")
+                     : user_list(cli, all, format == CLI_FORMAT_JSON);
     if (strcmp(sub, "add") && strcmp(sub, "passwd") && strcmp(sub, "disable") &&
         strcmp(sub, "enable"))
         return cli_usage("user", "unknown subcommand '%s' (add, passwd, disable, enable, list)",

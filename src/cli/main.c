@@ -38,12 +38,13 @@ static const struct cli_command commands[] = {
 static void usage(FILE *out)
 {
     size_t i;
-    fprintf(out, "okaeri %s - customer-retention CRM\n\n"
-                 "usage: okaeri [--db PATH] COMMAND [ARGS...]\n\n"
-                 "  --db PATH     database file (default: $OKAERI_DB, else ./okaeri.db)\n"
-                 "  --version     print the version\n"
-                 "  --help        this help; `okaeri COMMAND --help` for a command\n\n"
-                 "commands:\n",
+    fprintf(out,
+            "okaeri %s - customer-retention CRM\n\n"
+            "usage: okaeri [--db PATH] COMMAND [ARGS...]\n\n"
+            "  --db PATH     database file (default: $OKAERI_DB, else ./okaeri.db)\n"
+            "  --version     print the version\n"
+            "  --help        this help; `okaeri COMMAND --help` for a command\n\n"
+            "commands:\n",
             OKAERI_VERSION);
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);

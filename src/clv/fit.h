@@ -26,13 +26,13 @@ struct clv_fit_options {
 
 struct clv_fit_result {
     struct clv_params params;
-    double loglik;     /* total weighted log-likelihood at params */
-    int converged;     /* 1 only if all the checks in the header comment passed */
-    int iterations;    /* objective evaluations of the best start */
-    int starts;        /* starts run */
-    double grad_norm;  /* |d mean LL / d log-params| at the optimum (central differences) */
-    double customers;  /* total weight fitted */
-    char reason[200];  /* "" when converged, else why not */
+    double loglik;    /* total weighted log-likelihood at params */
+    int converged;    /* 1 only if all the checks in the header comment passed */
+    int iterations;   /* objective evaluations of the best start */
+    int starts;       /* starts run */
+    double grad_norm; /* |d mean LL / d log-params| at the optimum (central differences) */
+    double customers; /* total weight fitted */
+    char reason[200]; /* "" when converged, else why not */
 };
 
 /* Fits model to the rows of d (for Gamma-Gamma: rows with x > 0 and m > 0, e.g. from

@@ -43,11 +43,10 @@ int clv_model_parse(const char *name, enum clv_model *model, struct ok_err *err)
         const char *name;
         enum clv_model model;
     } names[] = {
-        {"bgnbd", CLV_MODEL_BGNBD},      {"bg/nbd", CLV_MODEL_BGNBD},
-        {"pnbd", CLV_MODEL_PNBD},        {"pareto/nbd", CLV_MODEL_PNBD},
-        {"paretonbd", CLV_MODEL_PNBD},   {"mbgnbd", CLV_MODEL_MBGNBD},
-        {"mbg/nbd", CLV_MODEL_MBGNBD},   {"gamma-gamma", CLV_MODEL_GG},
-        {"gammagamma", CLV_MODEL_GG},    {"gg", CLV_MODEL_GG},
+        {"bgnbd", CLV_MODEL_BGNBD},     {"bg/nbd", CLV_MODEL_BGNBD},   {"pnbd", CLV_MODEL_PNBD},
+        {"pareto/nbd", CLV_MODEL_PNBD}, {"paretonbd", CLV_MODEL_PNBD}, {"mbgnbd", CLV_MODEL_MBGNBD},
+        {"mbg/nbd", CLV_MODEL_MBGNBD},  {"gamma-gamma", CLV_MODEL_GG}, {"gammagamma", CLV_MODEL_GG},
+        {"gg", CLV_MODEL_GG},
     };
     for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++) {
         if (strcasecmp(name, names[i].name) == 0) {
@@ -152,8 +151,8 @@ static double bg_logodds(const double *v, int mbg, double x, double t_x, double 
     return log(a / denom) + (r + x) * (log(alpha + T) - log(alpha + t_x));
 }
 
-static double bg_row_ll(const double *v, int mbg, const struct clv_row *row,
-                        const struct xterm *xt, double *g)
+static double bg_row_ll(const double *v, int mbg, const struct clv_row *row, const struct xterm *xt,
+                        double *g)
 {
     double r = v[0], alpha = v[1], a = v[2], b = v[3];
     double x = row->x;
@@ -465,14 +464,14 @@ static double nbd_tail(double r, double alpha, double t, int n)
 }
 
 /* 20-point Gauss-Legendre nodes and weights on [-1, 1] (positive half). */
-static const double GL_X[10] = {
-    0.0765265211334973, 0.2277858511416451, 0.3737060887154195, 0.5108670019508271,
-    0.6360536807265150, 0.7463319064601508, 0.8391169718222188, 0.9122344282513259,
-    0.9639719272779138, 0.9931285991850949};
-static const double GL_W[10] = {
-    0.1527533871307258, 0.1491729864726037, 0.1420961093183820, 0.1316886384491766,
-    0.1181945319615184, 0.1019301198172404, 0.0832767415767048, 0.0626720483341091,
-    0.0406014298003869, 0.0176140071391521};
+static const double GL_X[10] = {0.0765265211334973, 0.2277858511416451, 0.3737060887154195,
+                                0.5108670019508271, 0.6360536807265150, 0.7463319064601508,
+                                0.8391169718222188, 0.9122344282513259, 0.9639719272779138,
+                                0.9931285991850949};
+static const double GL_W[10] = {0.1527533871307258, 0.1491729864726037, 0.1420961093183820,
+                                0.1316886384491766, 0.1181945319615184, 0.1019301198172404,
+                                0.0832767415767048, 0.0626720483341091, 0.0406014298003869,
+                                0.0176140071391521};
 
 /* Pareto/NBD P(X(t)=n): alive at t with n purchases, plus death at tau in (0, t] after n
  * purchases in (0, tau] (Schmittlein et al. 1987 sec. 3; Fader, Hardie & Lee 2006 note):

@@ -29,7 +29,8 @@ struct clv_params {
 
 /* "bgnbd", "pnbd", "mbgnbd", "gamma-gamma". */
 const char *clv_model_name(enum clv_model model);
-/* Parses a model name (also accepts "bg/nbd", "pareto/nbd", "mbg/nbd", "gg"); -1 + err if unknown. */
+/* Parses a model name (also accepts "bg/nbd", "pareto/nbd", "mbg/nbd", "gg"); -1 + err if unknown.
+ */
 int clv_model_parse(const char *name, enum clv_model *model, struct ok_err *err);
 /* 4 for the counting models, 3 for Gamma-Gamma. */
 int clv_model_nparams(enum clv_model model);

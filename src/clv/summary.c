@@ -160,8 +160,8 @@ out:
 }
 
 int clv_summary_from_days(const int32_t *days, const double *amounts, size_t n, int32_t cal_end,
-                          int32_t holdout_end, double unit_days,
-                          struct clv_customer_summary *out, struct ok_err *err)
+                          int32_t holdout_end, double unit_days, struct clv_customer_summary *out,
+                          struct ok_err *err)
 {
     memset(out, 0, sizeof(*out));
     if (!(unit_days > 0))

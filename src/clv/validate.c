@@ -96,8 +96,8 @@ static void axes(struct buf *b, double x0, double y0, double ymax, const char *y
 }
 
 void clv_svg_validation(struct buf *out, const struct clv_validation *v, const double *times,
-                        const double *track_actual, const double *track_expected,
-                        size_t n_points, double calibration_end, const char *title)
+                        const double *track_actual, const double *track_expected, size_t n_points,
+                        double calibration_end, const char *title)
 {
     const double W = 1000, H = 400, top = 70, y0 = top + PH;
     buf_printf(out,
@@ -153,8 +153,7 @@ void clv_svg_validation(struct buf *out, const struct clv_validation *v, const d
         buf_puts(out, style[c]);
         buf_puts(out, " points=\"");
         for (size_t i = 0; i < n_points; i++)
-            buf_printf(out, "%.1f,%.1f ", x0 + PW * times[i] / tmax,
-                       y0 - PH * curves[c][i] / cmax);
+            buf_printf(out, "%.1f,%.1f ", x0 + PW * times[i] / tmax, y0 - PH * curves[c][i] / cmax);
         buf_puts(out, "\"/>\n");
     }
     if (calibration_end > 0 && calibration_end < tmax) {

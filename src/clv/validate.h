@@ -35,7 +35,7 @@ int clv_validate_bins(const struct clv_params *p, const double *x, const double 
  * tracking times (e.g. weeks 1..78), track_actual/track_expected the cumulative curves (either
  * may be NULL, n_points may be 0); calibration_end draws the split line; title is escaped. */
 void clv_svg_validation(struct buf *out, const struct clv_validation *v, const double *times,
-                        const double *track_actual, const double *track_expected,
-                        size_t n_points, double calibration_end, const char *title);
+                        const double *track_actual, const double *track_expected, size_t n_points,
+                        double calibration_end, const char *title);
 
 #endif

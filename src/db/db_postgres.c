@@ -339,8 +339,8 @@ static int session_setup(struct db *db, struct ok_err *err)
     int ok;
     const char *values[1] = {session_origin};
     if (session_origin[0]) {
-        res = PQexecParams(c->pg, "SELECT set_config('okaeri.origin', $1, false)", 1, NULL,
-                           values, NULL, NULL, 0);
+        res = PQexecParams(c->pg, "SELECT set_config('okaeri.origin', $1, false)", 1, NULL, values,
+                           NULL, NULL, 0);
         ok = PQresultStatus(res) == PGRES_TUPLES_OK;
         if (!ok)
             pg_fail(db, res, err, "cannot set up the session");
@@ -399,8 +399,7 @@ static int pg_open_db(struct db *db, const char *target, int flags, struct ok_er
 {
     /* Ours come first so that parameters in the URL override them; the encoding last because
      * everything okaeri stores and reads is UTF-8. */
-    const char *keys[] = {"connect_timeout", "application_name", "dbname", "client_encoding",
-                          NULL};
+    const char *keys[] = {"connect_timeout", "application_name", "dbname", "client_encoding", NULL};
     const char *vals[] = {"10", "okaeri", target, "UTF8", NULL};
     struct pg_conn *c;
     char msg[512];
@@ -445,8 +444,8 @@ static void pg_close_db(struct db *db)
 static void note_changes(struct pg_conn *c, const PGresult *res)
 {
     const char *tag = PQcmdStatus((PGresult *)res);
-    if (!strncmp(tag, "INSERT", 6) || !strncmp(tag, "UPDATE", 6) ||
-        !strncmp(tag, "DELETE", 6) || !strncmp(tag, "MERGE", 5)) {
+    if (!strncmp(tag, "INSERT", 6) || !strncmp(tag, "UPDATE", 6) || !strncmp(tag, "DELETE", 6) ||
+        !strncmp(tag, "MERGE", 5)) {
         c->changes = strtoll(PQcmdTuples((PGresult *)res), NULL, 10);
     }
 }
@@ -478,8 +477,8 @@ static int close_idle_first(struct pg_conn *c)
 
 static int is_ddl(const char *sql)
 {
-    static const char *const verbs[] = {"ALTER", "DROP", "CREATE", "TRUNCATE", "REINDEX",
-                                        "CLUSTER", "COMMENT"};
+    static const char *const verbs[] = {"ALTER",   "DROP",    "CREATE", "TRUNCATE",
+                                        "REINDEX", "CLUSTER", "COMMENT"};
     while (isspace((unsigned char)*sql))
         sql++;
     for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
@@ -689,8 +688,7 @@ static int stream_start(struct pg_stmt *st, struct ok_err *err)
         buf_puts(&sql, "CLOSE ALL;");
         c->idle_cursors = 0;
     }
-    snprintf(st->cursor, sizeof(st->cursor), "okaeri_c%llu",
-             (unsigned long long)++c->next_cursor);
+    snprintf(st->cursor, sizeof(st->cursor), "okaeri_c%llu", (unsigned long long)++c->next_cursor);
     buf_printf(&sql, "DECLARE %s NO SCROLL CURSOR FOR %s;\nFETCH %d FROM %s", st->cursor, text,
                PG_FETCH_ROWS, st->cursor);
     free(text);

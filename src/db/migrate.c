@@ -73,8 +73,8 @@ static int apply_one(struct db *db, const struct migration *m, struct ok_err *er
         return -1;
     if (db_exec(db, m->sql, err) < 0)
         goto fail;
-    snprintf(sql, sizeof(sql),
-             "UPDATE okaeri_meta SET value='%d' WHERE key='schema_version'", m->version);
+    snprintf(sql, sizeof(sql), "UPDATE okaeri_meta SET value='%d' WHERE key='schema_version'",
+             m->version);
     if (db_exec(db, sql, err) < 0)
         goto fail;
     if (db_commit(db, err) < 0)
@@ -137,8 +137,8 @@ int migrate_check(struct db *db, struct ok_err *err)
     if (current < 0)
         return -1;
     if (current == 0)
-        return ok_err_set(err, OK_ERR_VERSION,
-                          "%s is empty; create the tables with `okaeri init`", db->target);
+        return ok_err_set(err, OK_ERR_VERSION, "%s is empty; create the tables with `okaeri init`",
+                          db->target);
     if (current < latest)
         return ok_err_set(err, OK_ERR_VERSION,
                           "%s has schema %d but this okaeri needs %d; run `okaeri migrate`",

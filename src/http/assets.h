@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 struct asset {
-    const char *path;         /* "/", "/assets/app.js", ... */
+    const char *path;          /* "/", "/assets/app.js", ... */
     const unsigned char *data; /* the file's bytes (NUL-terminated for convenience) */
     size_t len;                /* length without the terminating NUL */
     const char *content_type;  /* "text/javascript; charset=utf-8", ... */

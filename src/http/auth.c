@@ -429,8 +429,7 @@ static int count_failures(struct db *db, const char *sql, const char *key, const
     return rc < 0 ? -1 : 0;
 }
 
-int auth_login_throttled(struct db *db, const char *login, const char *address,
-                         struct ok_err *err)
+int auth_login_throttled(struct db *db, const char *login, const char *address, struct ok_err *err)
 {
     /* Failures since the last success of the account count against it; a success does not
      * clear an address's count, which would let one good account shield guessing at others. */

@@ -23,15 +23,15 @@
 #include "core/err.h"
 #include "db/db.h"
 
-#define AUTH_MAX_HASHING 2
-#define AUTH_HASH_MAX 128        /* >= crypto_pwhash_STRBYTES */
-#define AUTH_TOKEN_MAX 64        /* room for a token and its NUL */
-#define AUTH_PASSWORD_MIN 8      /* bytes */
-#define AUTH_PASSWORD_MAX 1024   /* bytes: longer ones are refused before hashing */
-#define AUTH_SESSION_SECONDS (12 * 3600)
-#define AUTH_THROTTLE_WINDOW 900 /* seconds over which failures are counted */
-#define AUTH_THROTTLE_LOGIN 5    /* failures per account in the window */
-#define AUTH_THROTTLE_ADDRESS 20 /* failures per client address in the window */
+#define AUTH_MAX_HASHING      2
+#define AUTH_HASH_MAX         128  /* >= crypto_pwhash_STRBYTES */
+#define AUTH_TOKEN_MAX        64   /* room for a token and its NUL */
+#define AUTH_PASSWORD_MIN     8    /* bytes */
+#define AUTH_PASSWORD_MAX     1024 /* bytes: longer ones are refused before hashing */
+#define AUTH_SESSION_SECONDS  (12 * 3600)
+#define AUTH_THROTTLE_WINDOW  900 /* seconds over which failures are counted */
+#define AUTH_THROTTLE_LOGIN   5   /* failures per account in the window */
+#define AUTH_THROTTLE_ADDRESS 20  /* failures per client address in the window */
 
 /* Role levels: what a role may do grows with its level. */
 enum auth_level { AUTH_READONLY = 0, AUTH_STAFF = 1, AUTH_MANAGER = 2, AUTH_ADMIN = 3 };
@@ -102,8 +102,7 @@ int auth_token_list_json(struct db *db, int64_t user_id, struct buf *out, struct
 int auth_login_record(struct db *db, const char *login, const char *address, int ok,
                       struct ok_err *err);
 /* 1 when login or address has too many recent failures (the caller answers 429), else 0. */
-int auth_login_throttled(struct db *db, const char *login, const char *address,
-                         struct ok_err *err);
+int auth_login_throttled(struct db *db, const char *login, const char *address, struct ok_err *err);
 /* Deletes expired sessions and login attempts older than a day. */
 int auth_purge(struct db *db, struct ok_err *err);
 

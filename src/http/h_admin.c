@@ -334,8 +334,8 @@ void h_lists_update(struct http_req *r)
                            http_body_str(r, "label_en"), &err) < 0)
         goto fail;
     if (http_body_has(r, "active") &&
-        store_lists_set_active(r->db, &r->actor, list, code, http_body_bool(r, "active", 1),
-                               &err) < 0)
+        store_lists_set_active(r->db, &r->actor, list, code, http_body_bool(r, "active", 1), &err) <
+            0)
         goto fail;
     reply_list_item(r, list, code);
     return;
@@ -421,9 +421,9 @@ void h_activities_create(struct http_req *r)
     store_field_set(&a.code, http_body_str(r, "code"));
     store_field_set(&a.customer_code, http_body_str(r, "customer_code"));
     /* who made the contact: the caller unless the body names someone */
-    store_field_set(&a.user_login, http_body_has(r, "user") ? http_body_str(r, "user")
-                                                             : (r->authenticated ? r->who.login
-                                                                                 : NULL));
+    store_field_set(&a.user_login, http_body_has(r, "user")
+                                       ? http_body_str(r, "user")
+                                       : (r->authenticated ? r->who.login : NULL));
     store_field_set(&a.occurred_at, http_body_str(r, "occurred_at"));
     store_field_set(&a.channel, http_body_str(r, "channel"));
     store_field_set(&a.direction, http_body_str(r, "direction"));

@@ -32,16 +32,19 @@ struct cfield {
     const char *name;
     size_t off;
 };
-#define CF(n, m) {n, offsetof(struct customer, m)}
+#define CF(n, m)                                                                                   \
+    {                                                                                              \
+        n, offsetof(struct customer, m)                                                            \
+    }
 static const struct cfield string_fields[] = {
-    CF("code", code),           CF("kind", kind),
-    CF("name", name),           CF("name_kana", name_kana),
-    CF("company", company),     CF("email", email),
-    CF("phone", phone),         CF("postal_code", postal_code),
-    CF("address", address),     CF("birthday", birthday),
-    CF("source", source),       CF("referred_by", referred_by_code),
-    CF("owner", owner_login),   CF("tags", tags),
-    CF("cause", cause_code),    CF("cause_note", cause_note),
+    CF("code", code),         CF("kind", kind),
+    CF("name", name),         CF("name_kana", name_kana),
+    CF("company", company),   CF("email", email),
+    CF("phone", phone),       CF("postal_code", postal_code),
+    CF("address", address),   CF("birthday", birthday),
+    CF("source", source),     CF("referred_by", referred_by_code),
+    CF("owner", owner_login), CF("tags", tags),
+    CF("cause", cause_code),  CF("cause_note", cause_note),
 };
 
 /* Copies the fields present in the body over c (null clears). */
@@ -130,10 +133,9 @@ void h_customers_create(struct http_req *r)
     } else {
         nc.in.flags = LEDGER_CUST_TEAM;
     }
-    snap_holder_changed(&r->srv->snap,
-                        c.referred_by_code || c.cause_code || nc.in.owner_id < 0 ? NULL
-                                                                                  : add_to_snapshot,
-                        &nc);
+    snap_holder_changed(
+        &r->srv->snap,
+        c.referred_by_code || c.cause_code || nc.in.owner_id < 0 ? NULL : add_to_snapshot, &nc);
     reply_customer(r, &c);
     http_set_location(r, "/api/v1/customers/", c.code);
     customer_release(&c);
@@ -195,7 +197,8 @@ void h_customers_update(struct http_req *r)
     apply_body(r, &c);
     if (!any)
         c.version = version;
-    if (store_customer_validate(&c, &err) < 0 || store_customer_update(r->db, &r->actor, &c, &err) < 0)
+    if (store_customer_validate(&c, &err) < 0 ||
+        store_customer_update(r->db, &r->actor, &c, &err) < 0)
         goto fail;
     analytics = !same(owner, c.owner_login) || !same(source, c.source) ||
                 !same(ref, c.referred_by_code) || !same(cause, c.cause_code);

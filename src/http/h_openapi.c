@@ -18,7 +18,8 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static json_t *field_schema(const struct http_field *f)
 {
-    static const char *const types[] = {"string", "integer", "boolean", "object", "number", "array"};
+    static const char *const types[] = {"string", "integer", "boolean",
+                                        "object", "number",  "array"};
     json_t *s = json_object();
     if (f->flags & FF_NULLABLE) {
         json_object_set_new(s, "type", json_pack("[s,s]", types[f->type], "null"));
@@ -71,10 +72,10 @@ static json_t *operation(const struct http_route *rt)
         json_array_append_new(params, q);
     }
     if (!strcmp(rt->pattern, "/api/v1/customers/{code}") && !strcmp(rt->method, "PATCH"))
-        json_array_append_new(params, json_pack("{s:s,s:s,s:s,s:{s:s}}", "name", "If-Match", "in",
-                                                "header", "description",
-                                                "the ETag of the customer as read", "schema",
-                                                "type", "string"));
+        json_array_append_new(params,
+                              json_pack("{s:s,s:s,s:s,s:{s:s}}", "name", "If-Match", "in", "header",
+                                        "description", "the ETag of the customer as read", "schema",
+                                        "type", "string"));
     if (json_array_size(params))
         json_object_set_new(op, "parameters", params);
     else
@@ -101,8 +102,8 @@ static json_t *operation(const struct http_route *rt)
         json_object_set_new(responses, code, json_pack("{s:s}", "description", "done"));
     else
         json_object_set_new(responses, code,
-                            json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", "success",
-                                      "content", "application/json", "schema", "type", "object"));
+                            json_pack("{s:s,s:{s:{s:{s:s}}}}", "description", "success", "content",
+                                      "application/json", "schema", "type", "object"));
     json_object_set_new(responses, "400", error_response("invalid input; error.field names it"));
     if (rt->perm != PERM_PUBLIC) {
         json_object_set_new(responses, "401", error_response("not logged in"));
@@ -113,8 +114,9 @@ static json_t *operation(const struct http_route *rt)
     if (strchr(rt->pattern, '{'))
         json_object_set_new(responses, "404", error_response("no such record"));
     if (strcmp(rt->method, "GET") != 0)
-        json_object_set_new(responses, "409", error_response("conflict (duplicate, edited "
-                                                             "meanwhile, not allowed now)"));
+        json_object_set_new(responses, "409",
+                            error_response("conflict (duplicate, edited "
+                                           "meanwhile, not allowed now)"));
     if (rt->body)
         json_object_set_new(responses, "413", error_response("body too large"));
     if (rt->handler == h_session_login)
@@ -146,11 +148,11 @@ static void build(void)
     doc = json_pack(
         "{s:s,s:{s:s,s:s,s:s},s:[{s:s}],s:o,s:{s:{s:{s:s,s:s},s:{s:s,s:s,s:s}},s:{s:{s:s,s:{s:{s:"
         "s,s:{s:{s:s},s:{s:s},s:{s:[s,s]}}}}}}},s:[{s:[]},{s:[]}]}",
-        "openapi", "3.0.3", "info", "title", "okaeri API", "version", "1",
-        "description", "Customer-retention CRM. Log in with POST /api/v1/session (cookie + "
-                       "X-CSRF-Token) or send Authorization: Bearer TOKEN. Errors are "
-                       "{\"error\":{\"code\",\"message\",\"field\"}}. Lists are "
-                       "{\"items\":[...],\"next_cursor\":...}.",
+        "openapi", "3.0.3", "info", "title", "okaeri API", "version", "1", "description",
+        "Customer-retention CRM. Log in with POST /api/v1/session (cookie + "
+        "X-CSRF-Token) or send Authorization: Bearer TOKEN. Errors are "
+        "{\"error\":{\"code\",\"message\",\"field\"}}. Lists are "
+        "{\"items\":[...],\"next_cursor\":...}.",
         "servers", "url", "/", "paths", paths, "components", "securitySchemes", "bearer", "type",
         "http", "scheme", "bearer", "cookie", "type", "apiKey", "in", "cookie", "name",
         "okaeri_session", "schemas", "Error", "type", "object", "properties", "error", "type",

@@ -534,7 +534,8 @@ void h_products_update(struct http_req *r)
         goto fail;
     product_from_body(r, &p);
     id = p.id;
-    if (store_product_validate(&p, &err) < 0 || store_product_update(r->db, &r->actor, &p, &err) < 0)
+    if (store_product_validate(&p, &err) < 0 ||
+        store_product_update(r->db, &r->actor, &p, &err) < 0)
         goto fail;
     product_release(&p);
     memset(&p, 0, sizeof(p));

@@ -10,8 +10,7 @@
 #include "store/user.h"
 #include "core/banned.h"
 
-static void identity_json(struct http_req *r, const struct auth_identity *who,
-                          const char *csrf)
+static void identity_json(struct http_req *r, const struct auth_identity *who, const char *csrf)
 {
     struct buf *out = &r->out;
     int first = 1;

@@ -18,8 +18,8 @@
 #include "core/banned.h"
 
 #define CSP                                                                                        \
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "            \
-    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "                  \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "                    \
     "form-action 'self'; frame-ancestors 'none'"
 
 static void add_security_headers(struct MHD_Response *resp)
@@ -83,9 +83,9 @@ int http_static_serve(struct MHD_Connection *conn, const char *method, const cha
     a = assets_find(url);
     if (!a)
         return reply_error(conn, 404, "not_found", "there is no such file");
-    if (etag_matches(MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_IF_NONE_MATCH),
-                     a->etag)) {
+    if (etag_matches(
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
+            a->etag)) {
         status = MHD_HTTP_NOT_MODIFIED;
         resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     } else {

@@ -79,8 +79,7 @@ out:
     return rc;
 }
 
-const struct snapshot *snap_holder_acquire(struct snap_holder *h, struct db *db,
-                                           struct ok_err *err)
+const struct snapshot *snap_holder_acquire(struct snap_holder *h, struct db *db, struct ok_err *err)
 {
     uint64_t want;
     if (h->changes) {
@@ -126,8 +125,7 @@ uint64_t snap_holder_version(struct snap_holder *h)
     return v;
 }
 
-void snap_holder_changed(struct snap_holder *h, int (*fn)(struct snapshot *s, void *ctx),
-                         void *ctx)
+void snap_holder_changed(struct snap_holder *h, int (*fn)(struct snapshot *s, void *ctx), void *ctx)
 {
     pthread_rwlock_wrlock(&h->lock);
     pthread_mutex_lock(&h->gen_mu);

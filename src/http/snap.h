@@ -34,8 +34,8 @@ struct snap_analytics {
 };
 
 struct snap_holder {
-    pthread_rwlock_t lock; /* guards snap */
-    pthread_mutex_t gen_mu; /* guards gen, loaded_gen, reloading */
+    pthread_rwlock_t lock;     /* guards snap */
+    pthread_mutex_t gen_mu;    /* guards gen, loaded_gen, reloading */
     pthread_mutex_t reload_mu; /* one reload at a time */
     struct snapshot snap;
     uint64_t gen, loaded_gen;

@@ -21,73 +21,79 @@
 #define A(...) ((const char *const[]){__VA_ARGS__, NULL})
 
 /* customer code, as a customer file's code or an order's customer_code */
-#define CUSTOMER_CODE_ALIASES                                                                     \
+#define CUSTOMER_CODE_ALIASES                                                                      \
     "顧客ID", "顧客コード", "顧客番号", "顧客No", "会員番号", "会員ID", "会員コード", "会員No",    \
         "お客様番号", "お客様ID", "お客様コード", "得意先コード", "取引先コード", "CustomerID",    \
         "Customer Code", "Customer No", "customer_number", "member_id", "client_id"
-#define NAME_ALIASES                                                                              \
+#define NAME_ALIASES                                                                               \
     "氏名", "お名前", "名前", "顧客名", "会員名", "お客様名", "氏名（漢字）", "得意先名",          \
         "取引先名", "Full Name", "customer_name"
-#define KANA_ALIASES                                                                              \
-    "フリガナ", "カナ", "かな", "氏名（カナ）", "氏名カナ", "お名前（フリガナ）", "顧客名カナ",   \
+#define KANA_ALIASES                                                                               \
+    "フリガナ", "カナ", "かな", "氏名（カナ）", "氏名カナ", "お名前（フリガナ）", "顧客名カナ",    \
         "顧客名（カナ）", "よみがな", "読み", "Kana", "furigana", "name_reading"
-#define EMAIL_ALIASES                                                                             \
-    "メールアドレス", "メール", "Eメール", "Eメールアドレス", "E-mail", "Mail", "email_address",  \
+#define EMAIL_ALIASES                                                                              \
+    "メールアドレス", "メール", "Eメール", "Eメールアドレス", "E-mail", "Mail", "email_address",   \
         "PCメール", "携帯メール"
-#define PHONE_ALIASES                                                                             \
-    "電話番号", "電話", "TEL", "TEL番号", "携帯電話番号", "携帯電話", "携帯番号", "携帯",         \
+#define PHONE_ALIASES                                                                              \
+    "電話番号", "電話", "TEL", "TEL番号", "携帯電話番号", "携帯電話", "携帯番号", "携帯",          \
         "連絡先電話番号", "連絡先", "Phone", "Telephone", "phone_number", "Mobile"
-#define POSTAL_ALIASES "郵便番号", "〒", "郵便", "ZIP", "Zip Code", "Postal Code", "postcode"
-#define ADDRESS_ALIASES "住所", "所在地", "住所1", "Address", "street_address"
+#define POSTAL_ALIASES   "郵便番号", "〒", "郵便", "ZIP", "Zip Code", "Postal Code", "postcode"
+#define ADDRESS_ALIASES  "住所", "所在地", "住所1", "Address", "street_address"
 #define BIRTHDAY_ALIASES "生年月日", "誕生日", "Birthday", "Date of Birth", "DOB", "birth_date"
-#define OWNER_ALIASES "担当者", "担当", "営業担当", "担当営業", "担当者名", "Owner", "Sales Rep"
-#define PRODUCT_CODE_ALIASES                                                                      \
-    "商品コード", "品番", "SKU", "JANコード", "JAN", "商品ID", "商品番号", "StockCode",          \
+#define OWNER_ALIASES    "担当者", "担当", "営業担当", "担当営業", "担当者名", "Owner", "Sales Rep"
+#define PRODUCT_CODE_ALIASES                                                                       \
+    "商品コード", "品番", "SKU", "JANコード", "JAN", "商品ID", "商品番号", "StockCode",            \
         "Product Code", "product_id", "item_code"
-#define PRODUCT_NAME_ALIASES "商品名", "品名", "商品", "Description", "Product Name", "Item Name", "Item"
+#define PRODUCT_NAME_ALIASES                                                                       \
+    "商品名", "品名", "商品", "Description", "Product Name", "Item Name", "Item"
 
 static const struct io_field_def customers[] = {
     {"code", 2, A("code", CUSTOMER_CODE_ALIASES, "customer_code", "ID")},
     {"name", 1, A("name", NAME_ALIASES, "Name")},
     {"name_kana", 0, A("name_kana", KANA_ALIASES)},
-    {"company", 0, A("company", "会社名", "法人名", "企業名", "社名", "勤務先", "屋号", "Company",
-                     "Organization", "company_name")},
+    {"company", 0,
+     A("company", "会社名", "法人名", "企業名", "社名", "勤務先", "屋号", "Company", "Organization",
+       "company_name")},
     {"email", 2, A("email", EMAIL_ALIASES)},
     {"phone", 2, A("phone", PHONE_ALIASES)},
     {"postal_code", 0, A("postal_code", POSTAL_ALIASES)},
     {"address", 0, A("address", ADDRESS_ALIASES)},
     {"birthday", 0, A("birthday", BIRTHDAY_ALIASES)},
-    {"source", 0, A("source", "流入経路", "集客経路", "獲得経路", "認知経路", "来店きっかけ", "媒体",
-                    "Source", "Lead Source")},
-    {"referred_by", 0, A("referred_by", "紹介者", "紹介者ID", "紹介者コード", "紹介元", "Referred By",
-                         "Referrer")},
+    {"source", 0,
+     A("source", "流入経路", "集客経路", "獲得経路", "認知経路", "来店きっかけ", "媒体", "Source",
+       "Lead Source")},
+    {"referred_by", 0,
+     A("referred_by", "紹介者", "紹介者ID", "紹介者コード", "紹介元", "Referred By", "Referrer")},
     {"owner", 0, A("owner", OWNER_ALIASES)},
     {"tags", 0, A("tags", "タグ", "顧客区分", "区分", "分類", "ラベル", "Tag", "Labels")},
-    {"email_consent", 0, A("email_consent", "メール配信", "メール配信可否", "メール配信希望", "メルマガ",
-                           "メルマガ希望", "メールマガジン", "配信同意", "Email Consent", "Opt-in",
-                           "Newsletter", "marketing_consent")},
+    {"email_consent", 0,
+     A("email_consent", "メール配信", "メール配信可否", "メール配信希望", "メルマガ",
+       "メルマガ希望", "メールマガジン", "配信同意", "Email Consent", "Opt-in", "Newsletter",
+       "marketing_consent")},
 };
 
 static const struct io_field_def orders[] = {
-    {"order_code", 1, A("order_code", "伝票番号", "レシート番号", "注文番号", "受注番号", "注文ID",
-                        "受注ID", "取引番号", "取引ID", "売上番号", "伝票No", "InvoiceNo",
-                        "Invoice No", "Invoice", "Order ID", "Order No", "Order Number",
-                        "receipt_no", "transaction_id")},
+    {"order_code", 1,
+     A("order_code", "伝票番号", "レシート番号", "注文番号", "受注番号", "注文ID", "受注ID",
+       "取引番号", "取引ID", "売上番号", "伝票No", "InvoiceNo", "Invoice No", "Invoice", "Order ID",
+       "Order No", "Order Number", "receipt_no", "transaction_id")},
     {"customer_code", 1, A("customer_code", CUSTOMER_CODE_ALIASES, "customer_id")},
-    {"ordered_at", 1, A("ordered_at", "購入日", "日付", "売上日", "注文日", "受注日", "購入日時",
-                        "取引日時", "取引日", "売上日時", "注文日時", "日時", "来店日", "利用日",
-                        "InvoiceDate", "Invoice Date", "Order Date", "Date", "purchased_at",
-                        "ordered_on")},
+    {"ordered_at", 1,
+     A("ordered_at", "購入日", "日付", "売上日", "注文日", "受注日", "購入日時", "取引日時",
+       "取引日", "売上日時", "注文日時", "日時", "来店日", "利用日", "InvoiceDate", "Invoice Date",
+       "Order Date", "Date", "purchased_at", "ordered_on")},
     {"product", 0, A("product", PRODUCT_CODE_ALIASES, PRODUCT_NAME_ALIASES, "Product")},
     {"quantity", 0, A("quantity", "数量", "個数", "点数", "購入数", "数", "Quantity", "Qty")},
-    {"unit_price", 2, A("unit_price", "単価", "販売単価", "価格", "売価", "UnitPrice", "Unit Price",
-                        "Price")},
-    {"amount", 2, A("amount", "金額", "売上金額", "合計", "合計金額", "小計", "売上", "売上額",
-                    "購入金額", "税込金額", "支払金額", "Amount", "Total", "Subtotal", "Sales",
-                    "Revenue", "line_total")},
-    {"channel", 0, A("channel", "チャネル", "チャネル名", "販売チャネル", "購入経路", "販路", "Channel",
-                     "Sales Channel")},
-    {"store", 0, A("store", "店舗", "店舗名", "店名", "店舗コード", "支店", "Store", "Shop", "Branch")},
+    {"unit_price", 2,
+     A("unit_price", "単価", "販売単価", "価格", "売価", "UnitPrice", "Unit Price", "Price")},
+    {"amount", 2,
+     A("amount", "金額", "売上金額", "合計", "合計金額", "小計", "売上", "売上額", "購入金額",
+       "税込金額", "支払金額", "Amount", "Total", "Subtotal", "Sales", "Revenue", "line_total")},
+    {"channel", 0,
+     A("channel", "チャネル", "チャネル名", "販売チャネル", "購入経路", "販路", "Channel",
+       "Sales Channel")},
+    {"store", 0,
+     A("store", "店舗", "店舗名", "店名", "店舗コード", "支店", "Store", "Shop", "Branch")},
     /* an order file may carry the customer's own columns */
     {"product_name", 0, A("product_name", PRODUCT_NAME_ALIASES)},
     {"name", 0, A("name", NAME_ALIASES, "Name")},
@@ -100,17 +106,21 @@ static const struct io_field_def orders[] = {
 };
 
 static const struct io_field_def deals[] = {
-    {"code", 1, A("code", "案件ID", "案件番号", "案件コード", "商談ID", "商談番号", "Deal ID",
-                  "Opportunity ID", "deal_code")},
+    {"code", 1,
+     A("code", "案件ID", "案件番号", "案件コード", "商談ID", "商談番号", "Deal ID",
+       "Opportunity ID", "deal_code")},
     {"customer_code", 1, A("customer_code", CUSTOMER_CODE_ALIASES, "customer_id")},
     {"kind", 0, A("kind", "種別", "案件種別", "商談種別", "Type", "Deal Type")},
-    {"stage", 1, A("stage", "ステージ", "フェーズ", "ステータス", "状況", "進捗", "Stage", "Status")},
-    {"title", 0, A("title", "件名", "案件名", "商談名", "タイトル", "Title", "Deal Name", "Subject")},
+    {"stage", 1,
+     A("stage", "ステージ", "フェーズ", "ステータス", "状況", "進捗", "Stage", "Status")},
+    {"title", 0,
+     A("title", "件名", "案件名", "商談名", "タイトル", "Title", "Deal Name", "Subject")},
     {"amount", 0, A("amount", "金額", "見込金額", "受注金額", "見積金額", "Amount", "Value")},
-    {"opened_at", 0, A("opened_at", "開始日", "発生日", "商談開始日", "作成日", "登録日", "Opened",
-                       "Created", "Created Date")},
-    {"closed_at", 0, A("closed_at", "完了日", "クローズ日", "終了日", "受注日", "失注日", "Closed",
-                       "Close Date")},
+    {"opened_at", 0,
+     A("opened_at", "開始日", "発生日", "商談開始日", "作成日", "登録日", "Opened", "Created",
+       "Created Date")},
+    {"closed_at", 0,
+     A("closed_at", "完了日", "クローズ日", "終了日", "受注日", "失注日", "Closed", "Close Date")},
     {"owner", 0, A("owner", OWNER_ALIASES)},
     {"lost_reason", 0, A("lost_reason", "失注理由", "失注要因", "Lost Reason", "Loss Reason")},
     {"lost_note", 0, A("lost_note", "失注メモ", "失注詳細", "メモ", "備考", "Note", "Notes")},
@@ -119,28 +129,33 @@ static const struct io_field_def deals[] = {
 };
 
 static const struct io_field_def contracts[] = {
-    {"code", 1, A("code", "契約番号", "契約ID", "契約コード", "契約No", "Contract ID", "Contract No",
-                  "contract_code")},
+    {"code", 1,
+     A("code", "契約番号", "契約ID", "契約コード", "契約No", "Contract ID", "Contract No",
+       "contract_code")},
     {"customer_code", 1, A("customer_code", CUSTOMER_CODE_ALIASES, "customer_id")},
-    {"product", 0, A("product", "プラン", "契約プラン", "契約商品", PRODUCT_CODE_ALIASES,
-                     PRODUCT_NAME_ALIASES, "Plan", "Product")},
+    {"product", 0,
+     A("product", "プラン", "契約プラン", "契約商品", PRODUCT_CODE_ALIASES, PRODUCT_NAME_ALIASES,
+       "Plan", "Product")},
     {"start_on", 1, A("start_on", "開始日", "契約開始日", "契約日", "Start", "Start Date")},
     {"end_on", 0, A("end_on", "終了日", "契約終了日", "満了日", "End", "End Date")},
     {"amount", 0, A("amount", "契約金額", "金額", "月額", "年額", "Amount", "Value")},
-    {"renewed_from", 0, A("renewed_from", "更新元", "更新元契約", "前契約", "Renewed From",
-                          "Previous Contract")},
-    {"end_reason", 0, A("end_reason", "解約理由", "終了理由", "Termination Reason", "End Reason",
-                        "Churn Reason")},
+    {"renewed_from", 0,
+     A("renewed_from", "更新元", "更新元契約", "前契約", "Renewed From", "Previous Contract")},
+    {"end_reason", 0,
+     A("end_reason", "解約理由", "終了理由", "Termination Reason", "End Reason", "Churn Reason")},
 };
 
 static const struct io_field_def referrals[] = {
     {"code", 0, A("code", "紹介ID", "紹介番号", "Referral ID", "referral_code")},
-    {"referrer_code", 1, A("referrer_code", "紹介者ID", "紹介者コード", "紹介者番号", "紹介者",
-                           "紹介元", "Referrer", "Referrer ID")},
-    {"referred_code", 2, A("referred_code", "被紹介者ID", "被紹介者コード", "紹介先ID",
-                           "紹介先顧客ID", "Referred ID", "Referred Customer")},
-    {"prospect_name", 2, A("prospect_name", "被紹介者名", "被紹介者", "紹介先", "紹介先氏名",
-                           "見込客名", "Prospect", "Prospect Name", "Referred Name")},
+    {"referrer_code", 1,
+     A("referrer_code", "紹介者ID", "紹介者コード", "紹介者番号", "紹介者", "紹介元", "Referrer",
+       "Referrer ID")},
+    {"referred_code", 2,
+     A("referred_code", "被紹介者ID", "被紹介者コード", "紹介先ID", "紹介先顧客ID", "Referred ID",
+       "Referred Customer")},
+    {"prospect_name", 2,
+     A("prospect_name", "被紹介者名", "被紹介者", "紹介先", "紹介先氏名", "見込客名", "Prospect",
+       "Prospect Name", "Referred Name")},
     {"referred_on", 0, A("referred_on", "紹介日", "日付", "Referred On", "Referral Date", "Date")},
     {"trigger", 0, A("trigger", "きっかけ", "紹介のきっかけ", "契機", "Trigger")},
 };
@@ -148,14 +163,16 @@ static const struct io_field_def referrals[] = {
 static const struct io_field_def activities[] = {
     {"code", 0, A("code", "活動ID", "対応ID", "履歴ID", "Activity ID", "activity_code")},
     {"customer_code", 1, A("customer_code", CUSTOMER_CODE_ALIASES, "customer_id")},
-    {"occurred_at", 1, A("occurred_at", "日時", "日付", "対応日", "対応日時", "接触日", "活動日",
-                         "Date", "Occurred At", "Timestamp")},
-    {"channel", 0, A("channel", "手段", "方法", "接触方法", "対応方法", "チャネル", "Channel",
-                     "Medium", "Type")},
+    {"occurred_at", 1,
+     A("occurred_at", "日時", "日付", "対応日", "対応日時", "接触日", "活動日", "Date",
+       "Occurred At", "Timestamp")},
+    {"channel", 0,
+     A("channel", "手段", "方法", "接触方法", "対応方法", "チャネル", "Channel", "Medium", "Type")},
     {"direction", 0, A("direction", "方向", "受発信", "Direction")},
     {"subject", 0, A("subject", "件名", "用件", "題名", "Subject", "Title")},
-    {"body", 0, A("body", "内容", "本文", "対応内容", "詳細", "メモ", "Body", "Notes", "Details",
-                  "Description")},
+    {"body", 0,
+     A("body", "内容", "本文", "対応内容", "詳細", "メモ", "Body", "Notes", "Details",
+       "Description")},
     {"outcome", 0, A("outcome", "結果", "対応結果", "Outcome", "Result")},
     {"user", 0, A("user", "対応者", "担当者", "担当", "Staff", "User", "Owner")},
 };
@@ -165,18 +182,20 @@ static const struct io_field_def feedback[] = {
     {"customer_code", 1, A("customer_code", CUSTOMER_CODE_ALIASES, "customer_id")},
     {"kind", 0, A("kind", "種別", "区分", "分類", "Type")},
     {"score", 2, A("score", "評価", "点数", "スコア", "満足度", "評点", "NPS", "Score", "Rating")},
-    {"text", 2, A("text", "内容", "コメント", "ご意見", "本文", "自由記述", "感想", "Comment",
-                  "Comments", "Feedback")},
-    {"received_on", 0, A("received_on", "回答日", "受付日", "日付", "Received", "Submitted At",
-                         "Date")},
+    {"text", 2,
+     A("text", "内容", "コメント", "ご意見", "本文", "自由記述", "感想", "Comment", "Comments",
+       "Feedback")},
+    {"received_on", 0,
+     A("received_on", "回答日", "受付日", "日付", "Received", "Submitted At", "Date")},
 };
 
 static const struct io_field_def products[] = {
     {"sku", 1, A("sku", PRODUCT_CODE_ALIASES)},
     {"name", 1, A("name", "商品名", "品名", "名称", "Product Name", "Description", "Name")},
-    {"category", 0, A("category", "カテゴリ", "カテゴリー", "分類", "商品分類", "部門", "Category")},
-    {"price", 0, A("price", "価格", "単価", "販売価格", "定価", "売価", "Price", "Unit Price",
-                   "UnitPrice")},
+    {"category", 0,
+     A("category", "カテゴリ", "カテゴリー", "分類", "商品分類", "部門", "Category")},
+    {"price", 0,
+     A("price", "価格", "単価", "販売価格", "定価", "売価", "Price", "Unit Price", "UnitPrice")},
     {"tags", 0, A("tags", "タグ", "Tag")},
 };
 
@@ -187,10 +206,14 @@ static const struct {
     const struct io_field_def *fields;
     size_t n;
 } kinds[IO_KIND_COUNT] = {
-    {"customers", customers, N(customers)},    {"orders", orders, N(orders)},
-    {"deals", deals, N(deals)},                {"contracts", contracts, N(contracts)},
-    {"referrals", referrals, N(referrals)},    {"activities", activities, N(activities)},
-    {"feedback", feedback, N(feedback)},       {"products", products, N(products)},
+    {"customers", customers, N(customers)},
+    {"orders", orders, N(orders)},
+    {"deals", deals, N(deals)},
+    {"contracts", contracts, N(contracts)},
+    {"referrals", referrals, N(referrals)},
+    {"activities", activities, N(activities)},
+    {"feedback", feedback, N(feedback)},
+    {"products", products, N(products)},
 };
 
 const char *io_kind_name(enum io_kind kind)
@@ -591,15 +614,14 @@ size_t column_map_describe_unused(const struct column_map *m, struct buf *out)
 {
     size_t c, n = 0;
     for (c = 0; c < m->ncols; c++) {
-        const char *fname =
-            m->col_field[c] >= 0 ? kinds[m->kind].fields[m->col_field[c]].name : "";
+        const char *fname = m->col_field[c] >= 0 ? kinds[m->kind].fields[m->col_field[c]].name : "";
         int used = m->field_col[m->col_field[c] >= 0 ? m->col_field[c] : 0];
         switch (m->status[c]) {
         case COLUMN_USED:
             continue;
         case COLUMN_UNKNOWN:
-            buf_printf(out, "column %zu \"%s\": not a %s field, kept aside\n", c + 1,
-                       m->headers[c], kinds[m->kind].name);
+            buf_printf(out, "column %zu \"%s\": not a %s field, kept aside\n", c + 1, m->headers[c],
+                       kinds[m->kind].name);
             break;
         case COLUMN_DUPLICATE:
             buf_printf(out, "column %zu \"%s\": also looks like %s, but column %d \"%s\" is used\n",

@@ -36,9 +36,9 @@ enum io_kind {
 };
 
 struct io_field_def {
-    const char *name;            /* canonical column name */
-    int required;                /* 0 optional, 1 required, >1: one of the fields of this group */
-    const char *const *aliases;  /* NULL-terminated, best first */
+    const char *name;           /* canonical column name */
+    int required;               /* 0 optional, 1 required, >1: one of the fields of this group */
+    const char *const *aliases; /* NULL-terminated, best first */
 };
 
 /* "customers", "orders", ... */
@@ -59,9 +59,9 @@ struct column_map {
     size_t nfields;
     int *field_col; /* per field: input column (0-based) or -1 */
     size_t ncols;
-    char **headers;                /* the header texts as written (owned copies) */
-    enum column_status *status;    /* per column */
-    int *col_field;                /* per column: a field it feeds or matched (for duplicates), -1 */
+    char **headers;             /* the header texts as written (owned copies) */
+    enum column_status *status; /* per column */
+    int *col_field;             /* per column: a field it feeds or matched (for duplicates), -1 */
 };
 
 /* Builds the map of `kind` from the header row. maps[0..nmaps) are "FIELD=COLUMN" overrides

@@ -22,7 +22,7 @@
 #include "core/mem.h"
 #include "core/banned.h"
 
-#define CSV_PAD 64
+#define CSV_PAD      64
 #define CELL_ESCAPED (1u << 31) /* internal: the quoted field contains doubled quotes */
 
 enum { PARSE_ERROR = -1, PARSE_MORE = 0, PARSE_RECORD = 1 };

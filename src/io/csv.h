@@ -23,7 +23,7 @@
 #include "io/row.h"
 #include "io/source.h"
 
-#define CSV_DEFAULT_MAX_FIELD ((size_t)1 << 20)   /* 1 MiB */
+#define CSV_DEFAULT_MAX_FIELD  ((size_t)1 << 20)  /* 1 MiB */
 #define CSV_DEFAULT_MAX_RECORD ((size_t)64 << 20) /* 64 MiB */
 
 struct csv_options {
@@ -37,13 +37,13 @@ struct csv_reader {
     struct io_source *src; /* borrowed */
     char delim;
     size_t max_field, max_record;
-    char *buf;          /* block buffer, alloc bytes plus padding */
+    char *buf; /* block buffer, alloc bytes plus padding */
     size_t alloc;
-    size_t start, end;  /* unconsumed bytes are buf[start..end) */
-    int eof;            /* the source is exhausted */
-    int started;        /* the first block was read (and the delimiter detected) */
-    long line;          /* physical line of the next record */
-    long records;       /* records returned so far */
+    size_t start, end; /* unconsumed bytes are buf[start..end) */
+    int eof;           /* the source is exhausted */
+    int started;       /* the first block was read (and the delimiter detected) */
+    long line;         /* physical line of the next record */
+    long records;      /* records returned so far */
     struct io_cell *cells;
     size_t cells_alloc;
 };

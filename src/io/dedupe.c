@@ -130,9 +130,12 @@ static void reasons(unsigned ev, struct buf *out)
     static const struct {
         unsigned bit;
         const char *text;
-    } names[] = {{DEDUPE_EMAIL, "same e-mail"},         {DEDUPE_PHONE, "same phone"},
-                 {DEDUPE_NAME_KANA, "same name and kana"}, {DEDUPE_NAME_ONLY, "same name"},
-                 {DEDUPE_POSTAL, "same postal code"},     {DEDUPE_ADDRESS, "close address"}};
+    } names[] = {{DEDUPE_EMAIL, "same e-mail"},
+                 {DEDUPE_PHONE, "same phone"},
+                 {DEDUPE_NAME_KANA, "same name and kana"},
+                 {DEDUPE_NAME_ONLY, "same name"},
+                 {DEDUPE_POSTAL, "same postal code"},
+                 {DEDUPE_ADDRESS, "close address"}};
     size_t i;
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (ev & names[i].bit)

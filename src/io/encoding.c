@@ -34,10 +34,12 @@ int io_encoding_parse(const char *name, enum io_encoding *enc, struct ok_err *er
         const char *name;
         enum io_encoding enc;
     } names[] = {
-        {"auto", IO_ENC_AUTO},         {"utf-8", IO_ENC_UTF8},        {"utf8", IO_ENC_UTF8},
-        {"utf-8-bom", IO_ENC_UTF8_BOM}, {"utf8-bom", IO_ENC_UTF8_BOM}, {"utf-8-sig", IO_ENC_UTF8_BOM},
-        {"cp932", IO_ENC_CP932},       {"sjis", IO_ENC_CP932},        {"shift_jis", IO_ENC_CP932},
-        {"shift-jis", IO_ENC_CP932},   {"windows-31j", IO_ENC_CP932}, {"ms932", IO_ENC_CP932},
+        {"auto", IO_ENC_AUTO},         {"utf-8", IO_ENC_UTF8},
+        {"utf8", IO_ENC_UTF8},         {"utf-8-bom", IO_ENC_UTF8_BOM},
+        {"utf8-bom", IO_ENC_UTF8_BOM}, {"utf-8-sig", IO_ENC_UTF8_BOM},
+        {"cp932", IO_ENC_CP932},       {"sjis", IO_ENC_CP932},
+        {"shift_jis", IO_ENC_CP932},   {"shift-jis", IO_ENC_CP932},
+        {"windows-31j", IO_ENC_CP932}, {"ms932", IO_ENC_CP932},
     };
     size_t i;
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -366,8 +368,9 @@ static long decoder_read_iconv(struct io_decoder *d, char *dst, size_t cap, stru
             return ok_err_set(err, OK_ERR_INTERNAL, "decoder read buffer too small");
         /* EINVAL: a character cut by the end of the block */
         if (d->src_eof)
-            return decoder_bad_bytes(d, d->enc == IO_ENC_CP932 ? "truncated CP932" : "truncated UTF-16",
-                                     d->in_pos, d->in_len - d->in_pos, err);
+            return decoder_bad_bytes(
+                d, d->enc == IO_ENC_CP932 ? "truncated CP932" : "truncated UTF-16", d->in_pos,
+                d->in_len - d->in_pos, err);
         if (decoder_fill(d, d->in_len - d->in_pos + DEC_BLOCK, err) < 0)
             return -1;
     }
@@ -395,11 +398,13 @@ int io_encoder_init(struct io_encoder *e, enum io_encoding enc, struct ok_err *e
     if (enc == IO_ENC_UTF8 || enc == IO_ENC_UTF8_BOM)
         return 0;
     if (enc != IO_ENC_CP932)
-        return ok_err_set(err, OK_ERR_USAGE, "cannot write files in %s (use utf-8, utf-8-bom or cp932)",
+        return ok_err_set(err, OK_ERR_USAGE,
+                          "cannot write files in %s (use utf-8, utf-8-bom or cp932)",
                           io_encoding_name(enc));
     e->cd = iconv_open("CP932", "UTF-8");
     if (e->cd == (iconv_t)-1)
-        return ok_err_set(err, OK_ERR_INTERNAL, "iconv cannot convert to CP932: %s", strerror(errno));
+        return ok_err_set(err, OK_ERR_INTERNAL, "iconv cannot convert to CP932: %s",
+                          strerror(errno));
     return 0;
 }
 
@@ -464,11 +469,11 @@ int io_encoder_put(struct io_encoder *e, struct buf *out, const char *s, size_t 
                 *bad_pos = pos;
             if (k > 0) {
                 const unsigned char *u = (const unsigned char *)s + at;
-                uint32_t cp = k == 2   ? ((u[0] & 0x1Fu) << 6) | (u[1] & 0x3Fu)
-                              : k == 3 ? ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) |
-                                             (u[2] & 0x3Fu)
-                                       : ((u[0] & 0x07u) << 18) | ((u[1] & 0x3Fu) << 12) |
-                                             ((u[2] & 0x3Fu) << 6) | (u[3] & 0x3Fu);
+                uint32_t cp = k == 2 ? ((u[0] & 0x1Fu) << 6) | (u[1] & 0x3Fu)
+                              : k == 3
+                                  ? ((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu)
+                                  : ((u[0] & 0x07u) << 18) | ((u[1] & 0x3Fu) << 12) |
+                                        ((u[2] & 0x3Fu) << 6) | (u[3] & 0x3Fu);
                 return ok_err_set(err, OK_ERR_INVALID,
                                   "character '%.*s' (U+%04X) at position %ld cannot be written "
                                   "in CP932",

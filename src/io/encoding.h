@@ -4,12 +4,13 @@
  * Import: files arrive as UTF-8 (with or without a BOM), CP932 (Windows' Shift_JIS, which Excel
  * and most Japanese register software write) or, from Excel's "Unicode text", UTF-16 with a BOM.
  * A struct io_decoder sits between the raw bytes (struct io_source) and the CSV reader and
- * delivers UTF-8: it detects the encoding from a BOM, else from the first block read (at least 64 KiB; valid UTF-8
- * wins, otherwise CP932), keeps validating while streaming, and converts with glibc iconv
- * "CP932" (not "SHIFT_JIS", which loses ①, ～ and the IBM extensions such as 髙). A multibyte
- * character split between blocks is carried over. An invalid byte sequence is an error naming its
- * byte offset; every good byte before it is delivered first, so the CSV reader can add the line.
- * A file whose first 64 KiB are plain ASCII is decided at its first non-ASCII byte instead.
+ * delivers UTF-8: it detects the encoding from a BOM, else from the first block read (at least 64
+ * KiB; valid UTF-8 wins, otherwise CP932), keeps validating while streaming, and converts with
+ * glibc iconv "CP932" (not "SHIFT_JIS", which loses ①, ～ and the IBM extensions such as 髙). A
+ * multibyte character split between blocks is carried over. An invalid byte sequence is an error
+ * naming its byte offset; every good byte before it is delivered first, so the CSV reader can add
+ * the line. A file whose first 64 KiB are plain ASCII is decided at its first non-ASCII byte
+ * instead.
  *
  * Export: a struct io_encoder turns UTF-8 into the chosen output encoding (utf-8, utf-8 with a
  * BOM for Excel, or cp932) and reports a character that CP932 cannot encode instead of replacing

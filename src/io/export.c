@@ -237,8 +237,7 @@ static void problem(struct writer *w, int64_t row, const char *col, const char *
 /* Does a text start like a spreadsheet formula (CSV injection)? */
 static int csv_formula_like(const char *s)
 {
-    return s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' ||
-           s[0] == '\r';
+    return s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r';
 }
 
 /* Appends one CSV field (encoded) to the line. */
@@ -426,8 +425,7 @@ int export_run(struct db *db, const struct export_options *opt, struct export_re
                     }
                     metric_text(m.t, (size_t)mrow, (size_t)c->metric_col, &w.val);
                 }
-                if (write_value(&w, i, c, w.val.data, !cell || cell->is_null, rep->rows, err) <
-                    0)
+                if (write_value(&w, i, c, w.val.data, !cell || cell->is_null, rep->rows, err) < 0)
                     goto out;
             }
         }

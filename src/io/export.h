@@ -29,7 +29,7 @@ struct export_options {
     const char *output;        /* file path; NULL: stdout (CSV only) */
     int with_metrics;          /* customers: add the analytics metrics */
     int has_as_of;
-    int32_t as_of;             /* metrics as of this day (default: today) */
+    int32_t as_of; /* metrics as of this day (default: today) */
 };
 
 struct export_report {

@@ -191,11 +191,13 @@ int import_parse_quantity(const char *s, size_t n, int64_t *out, struct ok_err *
 
 int import_parse_bool(const char *s, size_t n, struct ok_err *err)
 {
-    static const char *const yes[] = {"1", "true", "yes", "y", "o", "○", "〇", "◯", "可", "希望",
-                                      "する", "あり", "有", "同意", "許可", "配信", "on", NULL};
-    static const char *const no[] = {"0", "false", "no", "n", "x", "×", "✕", "-", "不可",
-                                     "不要", "しない", "なし", "無", "拒否", "停止", "off",
-                                     "希望しない", "配信しない", "不同意", NULL};
+    static const char *const yes[] = {"1",  "true", "yes",  "y",    "o",    "○",
+                                      "〇", "◯",    "可",   "希望", "する", "あり",
+                                      "有", "同意", "許可", "配信", "on",   NULL};
+    static const char *const no[] = {"0",      "false",      "no",         "n",      "x",
+                                     "×",      "✕",          "-",          "不可",   "不要",
+                                     "しない", "なし",       "無",         "拒否",   "停止",
+                                     "off",    "希望しない", "配信しない", "不同意", NULL};
     struct buf b;
     int i, rc = -1;
     buf_init(&b, 0);
@@ -403,7 +405,7 @@ struct importer {
     enum io_encoding encoding;
     int fd;
     off_t file_size;
-    struct arena arena; /* per row */
+    struct arena arena;        /* per row */
     unsigned char is_code[64]; /* per field: a code, compared after NFKC (Ｃ００１ = C001) */
     struct buf msg, tmp;
     FILE *errors_fp;
@@ -436,7 +438,7 @@ struct importer {
     struct deferred_ref {
         long line;
         char *code, *referrer;
-    } *refs;
+    } * refs;
     size_t nrefs, cap_refs;
     /* progress */
     double started, last_progress;
@@ -580,8 +582,8 @@ static int reject_open(struct importer *im, struct ok_err *err)
         const char *slash = strrchr(im->path, '/');
         const char *dot = strrchr(im->path, '.');
         if (dot && (!slash || dot > slash))
-            snprintf(path, sizeof(im->rep->reject_path), "%.*s.rejected%s",
-                     (int)(dot - im->path), im->path, dot);
+            snprintf(path, sizeof(im->rep->reject_path), "%.*s.rejected%s", (int)(dot - im->path),
+                     im->path, dot);
         else
             snprintf(path, sizeof(im->rep->reject_path), "%s.rejected", im->path);
     }
@@ -620,8 +622,8 @@ static int reject_open(struct importer *im, struct ok_err *err)
 }
 
 /* Writes one rejected row given as n cells. */
-static int reject_cells(struct importer *im, const char *const *cells, const size_t *lens,
-                        size_t n, struct ok_err *err)
+static int reject_cells(struct importer *im, const char *const *cells, const size_t *lens, size_t n,
+                        struct ok_err *err)
 {
     char delim = im->format == IO_FORMAT_TSV ? '\t' : ',';
     size_t i;
@@ -662,8 +664,7 @@ static int reject_close(struct importer *im, struct ok_err *err)
         rc = xlsx_writer_close(&im->rej_x, err);
     if (im->rej_fp) {
         if (fclose(im->rej_fp) != 0 && rc == 0)
-            rc = ok_err_set(err, OK_ERR_IO, "cannot write the reject file: %s",
-                            strerror(errno));
+            rc = ok_err_set(err, OK_ERR_IO, "cannot write the reject file: %s", strerror(errno));
         im->rej_fp = NULL;
     }
     if (im->renc_ready) {
@@ -731,8 +732,8 @@ static int64_t list_id(struct importer *im, const char *list, const char *v, lon
 
 /* Fields of a customer row that a file may carry, in the order of struct customer. */
 static const char *const customer_fields[] = {
-    "name", "name_kana", "company", "email", "phone", "postal_code", "address", "birthday",
-    "source", "referred_by", "owner", "tags", NULL};
+    "name",     "name_kana", "company",     "email", "phone", "postal_code", "address",
+    "birthday", "source",    "referred_by", "owner", "tags",  NULL};
 
 static char **customer_member(struct customer *c, const char *field)
 {
@@ -835,8 +836,8 @@ static int64_t upsert_customer(struct importer *im, const struct io_row *row, co
         }
         customer_set(customer_member(&nc, customer_fields[i]), v);
     }
-    if (nc.referred_by_code && !ci_find(&im->customers, nc.referred_by_code,
-                                        strlen(nc.referred_by_code))) {
+    if (nc.referred_by_code &&
+        !ci_find(&im->customers, nc.referred_by_code, strlen(nc.referred_by_code))) {
         /* the referrer may come later in the file: link it at the end */
         struct deferred_ref *d;
         im->refs = xgrow(im->refs, &im->cap_refs, im->nrefs + 1, sizeof(*im->refs));
@@ -856,8 +857,8 @@ static int64_t upsert_customer(struct importer *im, const struct io_row *row, co
         }
         if (rc == 0) {
             int64_t next = 0;
-            if (db_query_i64(im->db, "SELECT coalesce(max(id), 0) + 1 FROM customers", &next,
-                             err) < 0) {
+            if (db_query_i64(im->db, "SELECT coalesce(max(id), 0) + 1 FROM customers", &next, err) <
+                0) {
                 id = -1;
                 goto out;
             }
@@ -1101,8 +1102,7 @@ static char *date_field(struct importer *im, const struct io_row *row, int f, in
     return arena_strdup(&im->arena, out);
 }
 
-static int money_field(struct importer *im, const struct io_row *row, int f, int64_t *out,
-                       int *bad)
+static int money_field(struct importer *im, const struct io_row *row, int f, int64_t *out, int *bad)
 {
     size_t n;
     const char *s = field_text(im, row, f, &n, NULL);
@@ -1653,8 +1653,8 @@ static int import_feedback_row(struct importer *im, const struct io_row *row, st
 
 /* ---- orders ---- */
 
-static const char *const order_customer_fields[] = {
-    "name", "name_kana", "email", "phone", "postal_code", "address", "birthday", NULL};
+static const char *const order_customer_fields[] = {"name",        "name_kana", "email",    "phone",
+                                                    "postal_code", "address",   "birthday", NULL};
 
 /* Writes the lines of the order read so far (or rejects them all when one was bad). */
 static int flush_run(struct importer *im, struct ok_err *err)
@@ -1711,9 +1711,10 @@ static int flush_run(struct importer *im, struct ok_err *err)
             im->rep->preview.len / 60 < (im->opt->preview_rows ? im->opt->preview_rows : 5)) {
             char when[20];
             date_format_datetime(p->day, p->secs, when);
-            buf_printf(&im->rep->preview, "  %s line %d  customer #%lld  %s  qty %lld  amount %lld\n",
-                       o.order_code, o.line_no, (long long)o.customer_id, when,
-                       (long long)o.quantity, (long long)o.amount);
+            buf_printf(&im->rep->preview,
+                       "  %s line %d  customer #%lld  %s  qty %lld  amount %lld\n", o.order_code,
+                       o.line_no, (long long)o.customer_id, when, (long long)o.quantity,
+                       (long long)o.amount);
         }
         if (store_order_upsert_add(im->up, &o, p->has_unit_price, err) < 0)
             return -1;
@@ -2045,8 +2046,8 @@ static int read_header(struct importer *im, struct ok_err *err)
             row_copy_set(&first, &row);
         /* title lines above the header match no column; --map names the header's columns */
         if (im->opt->nmaps > 0 || columns_match_count(im->opt->kind, &row) >= 1) {
-            rc = column_map_build(&im->map, im->opt->kind, &row, im->opt->maps, im->opt->nmaps,
-                                  err);
+            rc =
+                column_map_build(&im->map, im->opt->kind, &row, im->opt->maps, im->opt->nmaps, err);
             found = 1;
             goto built;
         }
@@ -2207,9 +2208,9 @@ int import_file(struct db *db, const char *path, const struct import_options *op
         for (f = 0; f < nf && f < sizeof(im.is_code); f++) {
             const char *nm = defs[f].name;
             size_t l = strlen(nm);
-            im.is_code[f] = !strcmp(nm, "code") || !strcmp(nm, "sku") ||
-                            !strcmp(nm, "product") || !strcmp(nm, "referred_by") ||
-                            !strcmp(nm, "renewed_from") || (l > 5 && !strcmp(nm + l - 5, "_code"));
+            im.is_code[f] = !strcmp(nm, "code") || !strcmp(nm, "sku") || !strcmp(nm, "product") ||
+                            !strcmp(nm, "referred_by") || !strcmp(nm, "renewed_from") ||
+                            (l > 5 && !strcmp(nm + l - 5, "_code"));
         }
     }
     for (i = 0; order_customer_fields[i] && opt->kind == IO_KIND_ORDERS; i++)
@@ -2289,8 +2290,7 @@ int import_file(struct db *db, const char *path, const struct import_options *op
                    "\"unchanged\":%lld,\"rejected\":%lld}",
                    io_kind_name(opt->kind), (long long)rep->rows, (long long)rep->created,
                    (long long)rep->updated, (long long)rep->unchanged, (long long)rep->rejected);
-        r = store_audit(db, opt->actor, "import", io_kind_name(opt->kind), 0, NULL, json.data,
-                        err);
+        r = store_audit(db, opt->actor, "import", io_kind_name(opt->kind), 0, NULL, json.data, err);
         buf_release(&json);
         if (r < 0)
             goto out;

@@ -36,40 +36,40 @@
 
 struct import_options {
     enum io_kind kind;
-    struct tabular_options tab;   /* format, encoding, sheet */
-    const char *const *maps;      /* "FIELD=COLUMN" overrides */
+    struct tabular_options tab; /* format, encoding, sheet */
+    const char *const *maps;    /* "FIELD=COLUMN" overrides */
     size_t nmaps;
-    const char *date_format;      /* e.g. "%m/%d/%Y %H:%M"; NULL: every form date_parse reads */
-    int dry_run;                  /* do everything, then roll back */
-    int skip_bad;                 /* --on-error skip: write the good rows, reject the bad */
-    const char *errors_path;      /* every bad row listed here (NULL: none) */
-    const char *reject_path;      /* skip_bad: where bad rows go; NULL: FILE.rejected.EXT */
-    const char *cancel_prefix;    /* orders: codes starting with it are cancellations ("C") */
-    int create_customers;         /* orders: unknown customer codes become customers */
-    int progress;                 /* report progress on stderr (the caller checks isatty) */
-    size_t max_shown;             /* bad rows kept in the report; 0: IMPORT_DEFAULT_SHOWN */
-    size_t preview_rows;          /* dry run: records shown; 0: 5 */
+    const char *date_format;   /* e.g. "%m/%d/%Y %H:%M"; NULL: every form date_parse reads */
+    int dry_run;               /* do everything, then roll back */
+    int skip_bad;              /* --on-error skip: write the good rows, reject the bad */
+    const char *errors_path;   /* every bad row listed here (NULL: none) */
+    const char *reject_path;   /* skip_bad: where bad rows go; NULL: FILE.rejected.EXT */
+    const char *cancel_prefix; /* orders: codes starting with it are cancellations ("C") */
+    int create_customers;      /* orders: unknown customer codes become customers */
+    int progress;              /* report progress on stderr (the caller checks isatty) */
+    size_t max_shown;          /* bad rows kept in the report; 0: IMPORT_DEFAULT_SHOWN */
+    size_t preview_rows;       /* dry run: records shown; 0: 5 */
     const struct store_actor *actor;
 };
 
 struct import_report {
-    int64_t rows;            /* data rows read (blank rows not counted) */
-    int64_t created;         /* records (order lines) new */
-    int64_t updated;         /* records changed */
-    int64_t unchanged;       /* records already as in the file */
-    int64_t rejected;        /* rows not written because of a problem (or their order's) */
-    int64_t bad_rows;        /* rows with a problem */
-    int64_t no_customer;     /* orders: lines without a customer code (not imported) */
-    int64_t orders;          /* orders: distinct order codes in the file */
-    int64_t customers_seen;  /* orders: distinct customer codes in the file */
+    int64_t rows;           /* data rows read (blank rows not counted) */
+    int64_t created;        /* records (order lines) new */
+    int64_t updated;        /* records changed */
+    int64_t unchanged;      /* records already as in the file */
+    int64_t rejected;       /* rows not written because of a problem (or their order's) */
+    int64_t bad_rows;       /* rows with a problem */
+    int64_t no_customer;    /* orders: lines without a customer code (not imported) */
+    int64_t orders;         /* orders: distinct order codes in the file */
+    int64_t customers_seen; /* orders: distinct customer codes in the file */
     int64_t customers_created, customers_updated;
     int64_t products_created;
-    int64_t returns;         /* orders: return / cancellation lines */
-    int written;             /* 1 when the transaction was committed */
-    char reject_path[1024];  /* where rejected rows went ("" when none) */
-    struct buf errors;       /* the first max_shown bad rows, one line each */
-    struct buf warnings;     /* columns kept aside and other notes, one line each */
-    struct buf preview;      /* dry run: the first records as they would be stored */
+    int64_t returns;        /* orders: return / cancellation lines */
+    int written;            /* 1 when the transaction was committed */
+    char reject_path[1024]; /* where rejected rows went ("" when none) */
+    struct buf errors;      /* the first max_shown bad rows, one line each */
+    struct buf warnings;    /* columns kept aside and other notes, one line each */
+    struct buf preview;     /* dry run: the first records as they would be stored */
 };
 
 void import_report_init(struct import_report *r);

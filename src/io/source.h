@@ -29,10 +29,10 @@ struct io_source {
     size_t mem_len, mem_pos;
     io_read_fn fn;
     void *ctx;
-    char *peek;              /* bytes already read for sniffing, served before the rest */
+    char *peek; /* bytes already read for sniffing, served before the rest */
     size_t peek_len, peek_pos;
-    int eof;                 /* the underlying input reported its end */
-    uint64_t offset;         /* bytes handed out so far */
+    int eof;         /* the underlying input reported its end */
+    uint64_t offset; /* bytes handed out so far */
 };
 
 /* Initialisers; the source does not own (and never closes) the fd, FILE or memory. */

@@ -21,8 +21,8 @@
 
 struct tabular {
     enum io_format format;
-    int fd;           /* owned when >= 0 */
-    char *mem_copy;   /* an xlsx read from a descriptor */
+    int fd;         /* owned when >= 0 */
+    char *mem_copy; /* an xlsx read from a descriptor */
     struct io_source raw;
     struct io_decoder dec;
     int dec_on;
@@ -74,7 +74,7 @@ enum io_format io_format_detect(const char *prefix, size_t n, const char *name_h
     }
     if (tabs == 0 && commas == 0)
         return name_ends(name_hint, ".tsv") || name_ends(name_hint, ".tab") ? IO_FORMAT_TSV
-                                                                              : IO_FORMAT_CSV;
+                                                                            : IO_FORMAT_CSV;
     return csv_detect_delimiter(prefix, n) == '\t' ? IO_FORMAT_TSV : IO_FORMAT_CSV;
 }
 
@@ -167,8 +167,8 @@ static struct tabular *tabular_setup(struct tabular *t, const char *path, const 
     io_source_init_fn(&t->text, io_decoder_read, &t->dec);
     {
         struct csv_options co = {0};
-        co.delimiter = opt->format == IO_FORMAT_CSV   ? ','
-                       : opt->format == IO_FORMAT_TSV ? '\t'
+        co.delimiter = opt->format == IO_FORMAT_CSV                      ? ','
+                       : opt->format == IO_FORMAT_TSV                    ? '\t'
                        : (name_ends(hint, ".tsv") && f == IO_FORMAT_TSV) ? '\t'
                                                                          : 0;
         co.max_field = opt->max_field;

@@ -19,11 +19,11 @@
 #include "core/mem.h"
 #include "core/banned.h"
 
-#define XLSX_CHUNK ((size_t)64 << 10)
-#define XLSX_MAX_COLS 16384                   /* Excel's last column, XFD */
-#define XLSX_MAX_SHARED ((size_t)1 << 30)     /* bytes of shared strings text */
-#define XLSX_MAX_CELL ((size_t)1 << 20)       /* bytes in one cell (Excel allows 32767 chars) */
-#define CELL_IN_ROWTEXT (1u << 30)            /* internal: cell text is an offset in rowtext */
+#define XLSX_CHUNK      ((size_t)64 << 10)
+#define XLSX_MAX_COLS   16384             /* Excel's last column, XFD */
+#define XLSX_MAX_SHARED ((size_t)1 << 30) /* bytes of shared strings text */
+#define XLSX_MAX_CELL   ((size_t)1 << 20) /* bytes in one cell (Excel allows 32767 chars) */
+#define CELL_IN_ROWTEXT (1u << 30)        /* internal: cell text is an offset in rowtext */
 
 struct sheet_ref {
     char *name;
@@ -42,7 +42,7 @@ struct xlsx_reader {
     /* styles: for each cellXfs index, whether it is a date format */
     unsigned char *xf_date;
     size_t nxf, xf_alloc;
-    int *fmt_id;          /* custom numFmts: id and is-date */
+    int *fmt_id; /* custom numFmts: id and is-date */
     unsigned char *fmt_date;
     size_t nfmt, fmt_alloc;
 
@@ -138,8 +138,8 @@ static int parse_part(struct xlsx_reader *x, const char *part, XML_StartElementH
         void *b = XML_GetBuffer(p, (int)XLSX_CHUNK);
         zip_int64_t n = zip_fread(zf, b, XLSX_CHUNK);
         if (n < 0) {
-            ok_err_set(err, OK_ERR_INVALID, "the .xlsx file is damaged or truncated (%s: %s)",
-                       part, zip_file_strerror(zf));
+            ok_err_set(err, OK_ERR_INVALID, "the .xlsx file is damaged or truncated (%s: %s)", part,
+                       zip_file_strerror(zf));
             goto out;
         }
         if (XML_ParseBuffer(p, (int)n, n == 0) != XML_STATUS_OK) {
@@ -520,8 +520,8 @@ static void cell_finish(struct xlsx_reader *x)
         errno = 0;
         idx = strtoul(text, &end, 10);
         if (len == 0 || errno || *end || idx >= x->nss) {
-            fail(x, OK_ERR_INVALID,
-                 "the .xlsx file is damaged (shared string '%s' does not exist)", text);
+            fail(x, OK_ERR_INVALID, "the .xlsx file is damaged (shared string '%s' does not exist)",
+                 text);
             return;
         }
         ss = x->ss_text.data + x->ss_off[idx];
@@ -679,7 +679,8 @@ static int reader_setup(struct xlsx_reader *x, const char *sheet, struct ok_err 
         return -1;
     idx = zip_name_locate(x->za, x->sheet_part, 0);
     if (idx < 0)
-        return ok_err_set(err, OK_ERR_INVALID, "the .xlsx file is damaged (sheet \"%s\" has no part)",
+        return ok_err_set(err, OK_ERR_INVALID,
+                          "the .xlsx file is damaged (sheet \"%s\" has no part)",
                           x->sheets[chosen].name);
     x->zf = zip_fopen_index(x->za, (zip_uint64_t)idx, 0);
     if (!x->zf)
@@ -752,10 +753,10 @@ struct xlsx_reader *xlsx_reader_open_mem(const void *data, size_t len, const cha
     if (src)
         x->za = zip_open_from_source(src, ZIP_RDONLY, &ze);
     if (!x->za) {
-        ok_err_set(err, OK_ERR_INVALID, "%s (%s)",
-                   zip_open_msg(zip_error_code_zip(&ze),
-                                len >= 4 && memcmp(data, "PK\x03\x04", 4) == 0),
-                   zip_error_strerror(&ze));
+        ok_err_set(
+            err, OK_ERR_INVALID, "%s (%s)",
+            zip_open_msg(zip_error_code_zip(&ze), len >= 4 && memcmp(data, "PK\x03\x04", 4) == 0),
+            zip_error_strerror(&ze));
         if (src)
             zip_source_free(src);
         zip_error_fini(&ze);

@@ -45,8 +45,9 @@ int xlsx_reader_date1904(const struct xlsx_reader *x);
 size_t xlsx_reader_sheet_count(const struct xlsx_reader *x);
 const char *xlsx_reader_sheet_name(const struct xlsx_reader *x, size_t i);
 
-/* 1 if a cell number format code shows a date or time ("yyyy/mm/dd", "[$-411]ggge\"年\"m\"月\"d\"日\"",
- * "h:mm"), 0 for "#,##0", "0.00E+00", "General", "@" ... Exposed for tests. */
+/* 1 if a cell number format code shows a date or time ("yyyy/mm/dd",
+ * "[$-411]ggge\"年\"m\"月\"d\"日\"", "h:mm"), 0 for "#,##0", "0.00E+00", "General", "@" ... Exposed
+ * for tests. */
 int xlsx_format_is_date(const char *code);
 
 /* 1 for the built-in number format ids that are dates or times. */

@@ -42,7 +42,8 @@ static double header_width(const char *s)
 struct xlsx_writer *xlsx_writer_new(const char *path, const char *sheet_name,
                                     const char *const *names, size_t n, struct ok_err *err)
 {
-    lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = NULL, .use_zip64 = LXW_FALSE};
+    lxw_workbook_options opt = {
+        .constant_memory = LXW_TRUE, .tmpdir = NULL, .use_zip64 = LXW_FALSE};
     struct xlsx_writer *w = xcalloc(1, sizeof(*w));
     size_t i;
     if (n == 0 || n > 16384) {
@@ -151,7 +152,8 @@ int xlsx_writer_date(struct xlsx_writer *w, size_t col, int32_t days, struct ok_
     /* Excel serial 25569 is 1970-01-01 in the 1900 date system (which counts the fictitious
      * 1900-02-29, so serials from 61 on are days since 1899-12-30). */
     if (days < -25508) /* before 1900-03-01 */
-        return ok_err_set(err, OK_ERR_INVALID, "dates before 1900-03-01 cannot be written to Excel");
+        return ok_err_set(err, OK_ERR_INVALID,
+                          "dates before 1900-03-01 cannot be written to Excel");
     e = worksheet_write_number(w->ws, w->row, (lxw_col_t)col, (double)days + 25569.0, w->f_date);
     return e == LXW_NO_ERROR ? 0 : lxw_fail(e, "a date", err);
 }

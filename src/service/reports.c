@@ -261,8 +261,7 @@ static struct table *build_plan(const struct report_call *c, struct ok_err *err)
                               in->scenarios[i]),
                    NULL;
         len = (size_t)(colon - in->scenarios[i]);
-        snprintf(names[n], sizeof(names[n]), "%.*s", (int)(len < 63 ? len : 63),
-                 in->scenarios[i]);
+        snprintf(names[n], sizeof(names[n]), "%.*s", (int)(len < 63 ? len : 63), in->scenarios[i]);
         sc[n] = sc[0];
         sc[n].name = names[n];
         /* the unknown of the base stays the unknown of every scenario */

@@ -16,12 +16,12 @@
 #define VALUES_HORIZON_DAYS 365
 
 struct customer_values {
-    uint32_t n;         /* = ledger customers */
-    double *p_alive;    /* NaN for customers without a purchase by as_of */
-    double *expected;   /* expected purchases over VALUES_HORIZON_DAYS */
-    double *clv;        /* minor units; NaN without a Gamma-Gamma fit */
-    char model[16];     /* the counting model used */
-    int64_t fit_id;     /* the stored fit used */
+    uint32_t n;       /* = ledger customers */
+    double *p_alive;  /* NaN for customers without a purchase by as_of */
+    double *expected; /* expected purchases over VALUES_HORIZON_DAYS */
+    double *clv;      /* minor units; NaN without a Gamma-Gamma fit */
+    char model[16];   /* the counting model used */
+    int64_t fit_id;   /* the stored fit used */
 };
 
 /* Predicts with the latest converged stored counting model (bgnbd, else pnbd, else mbgnbd) and

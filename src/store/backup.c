@@ -24,11 +24,11 @@
 /* How long a page copy waits for a lock held by another connection (a restore needs the write
  * lock of a database a server may be writing to). */
 #define BUSY_WAIT_MS 20
-#define BUSY_TRIES 1000
+#define BUSY_TRIES   1000
 
 /* Tables whose rows are the business's own records; init's defaults (settings, lists,
  * playbooks) do not count. */
-static const char *const data_tables[] = {"customers", "orders",   "deals",     "contracts",
+static const char *const data_tables[] = {"customers", "orders",   "deals",      "contracts",
                                           "referrals", "products", "activities", "feedback",
                                           "tasks",     "users"};
 
@@ -122,9 +122,9 @@ static int copy_pages(sqlite3 *dst_h, sqlite3 *src_h, int64_t *pages, const char
                           "%s: the destination cannot take these pages (read-only, or in WAL mode "
                           "with another page size)",
                           what);
-    return ok_err_set(err, (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR ? OK_ERR_IO
-                                                                                    : OK_ERR_DB,
-                      "%s: %s", what, sqlite3_errstr(rc));
+    return ok_err_set(
+        err, (rc & 0xff) == SQLITE_FULL || (rc & 0xff) == SQLITE_IOERR ? OK_ERR_IO : OK_ERR_DB,
+        "%s: %s", what, sqlite3_errstr(rc));
 }
 
 static int open_raw(const char *path, int flags, sqlite3 **out, struct ok_err *err)

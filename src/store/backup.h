@@ -25,7 +25,8 @@
 #include "db/db.h"
 
 enum {
-    BACKUP_FORCE = 1, /* backup: overwrite an existing FILE; restore: replace a database with data */
+    BACKUP_FORCE =
+        1, /* backup: overwrite an existing FILE; restore: replace a database with data */
 };
 
 struct backup_info {

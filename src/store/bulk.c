@@ -424,8 +424,8 @@ fail:
 /* Runs sql (one text parameter: the table) and keeps column 0 (a name) and column 1 (an
  * index's CREATE statement, or a foreign key's definition when fk) of each row; names[] and *n
  * grow. */
-static int pg_collect(struct bulk *b, const char *sql, const char *table, char ***names,
-                      size_t *n, size_t *cap, int fk, struct ok_err *err)
+static int pg_collect(struct bulk *b, const char *sql, const char *table, char ***names, size_t *n,
+                      size_t *cap, int fk, struct ok_err *err)
 {
     struct db_stmt *st = db_prepare(b->db, sql, err);
     int rc;
@@ -436,8 +436,8 @@ static int pg_collect(struct bulk *b, const char *sql, const char *table, char *
         struct buf re;
         buf_init(&re, 0);
         if (fk)
-            buf_printf(&re, "ALTER TABLE %s ADD CONSTRAINT \"%s\" %s", table,
-                       db_column_text(st, 0), db_column_text(st, 1));
+            buf_printf(&re, "ALTER TABLE %s ADD CONSTRAINT \"%s\" %s", table, db_column_text(st, 0),
+                       db_column_text(st, 1));
         else
             buf_puts(&re, db_column_text(st, 1));
         *names = xgrow(*names, cap, *n + 1, sizeof(**names));

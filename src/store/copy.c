@@ -22,15 +22,16 @@
 /* Parents before children. Tables not listed (added by a later migration and not yet here)
  * follow in name order; a foreign key they break fails the copy, which then changes nothing. */
 static const char *const table_order[] = {
-    "settings", "users", "lost_reasons", "causes", "triggers", "customers", "products",
-    "orders", "deals", "contracts", "referrals", "segments", "segment_counts", "playbooks",
-    "playbook_steps", "enrollments", "tasks", "activities", "feedback", "goals", "audit_log",
-    "sessions", "api_tokens", "login_attempts", "clv_fits",
+    "settings",    "users",    "lost_reasons",   "causes",         "triggers",
+    "customers",   "products", "orders",         "deals",          "contracts",
+    "referrals",   "segments", "segment_counts", "playbooks",      "playbook_steps",
+    "enrollments", "tasks",    "activities",     "feedback",       "goals",
+    "audit_log",   "sessions", "api_tokens",     "login_attempts", "clv_fits",
 };
 
 /* Tables that `okaeri init` fills with defaults: replaced by the source's rows. */
-static const char *const default_tables[] = {"settings",  "lost_reasons", "causes",
-                                             "triggers",  "playbooks",    "playbook_steps"};
+static const char *const default_tables[] = {"settings", "lost_reasons", "causes",
+                                             "triggers", "playbooks",    "playbook_steps"};
 
 /* Columns that refer to the same table. */
 static const struct {
@@ -41,8 +42,8 @@ static const struct {
 };
 
 #define NAME_MAX_LEN 64
-#define FETCH_ROWS 10000
-#define FETCH_SQL "FETCH 10000 FROM okaeri_copy"
+#define FETCH_ROWS   10000
+#define FETCH_SQL    "FETCH 10000 FROM okaeri_copy"
 
 enum col_kind { COL_INT, COL_REAL, COL_TEXT };
 
@@ -91,8 +92,7 @@ static enum col_kind kind_of(const char *declared)
     return COL_TEXT;
 }
 
-static int list_tables(struct db *db, char (**names)[NAME_MAX_LEN], int *count,
-                       struct ok_err *err)
+static int list_tables(struct db *db, char (**names)[NAME_MAX_LEN], int *count, struct ok_err *err)
 {
     size_t cap = 0;
     int n = 0, rc;
@@ -234,8 +234,7 @@ struct reader {
     int64_t batch_rows;
 };
 
-static int reader_open(struct reader *r, struct db *db, const char *select_sql,
-                       struct ok_err *err)
+static int reader_open(struct reader *r, struct db *db, const char *select_sql, struct ok_err *err)
 {
     memset(r, 0, sizeof(*r));
     r->db = db;
@@ -287,9 +286,8 @@ static void column_list(struct buf *b, const struct table *t)
 }
 
 /* Sends one source row to the destination: COPY fields on PostgreSQL, bindings elsewhere. */
-static int write_row(struct db *to, struct db_stmt *ins, const struct table *t,
-                     struct db_stmt *src, const char **fields, char (*scratch)[32],
-                     struct ok_err *err)
+static int write_row(struct db *to, struct db_stmt *ins, const struct table *t, struct db_stmt *src,
+                     const char **fields, char (*scratch)[32], struct ok_err *err)
 {
     for (int i = 0; i < t->ncols; i++) {
         const struct column *c = &t->cols[i];

@@ -526,11 +526,11 @@ static int64_t search_dense_keys(struct db *db, int limit, struct ok_err *err)
 
 /* How many keys the search terms match, counting each term up to cap. */
 #define SEARCH_COUNT(col)                                                                          \
-    " + (SELECT count(*) FROM (SELECT 1 FROM customers WHERE " col " >= ? AND " col " < ? "     \
+    " + (SELECT count(*) FROM (SELECT 1 FROM customers WHERE " col " >= ? AND " col " < ? "        \
     "LIMIT ?))"
 /* Static texts: db_cached keys statements by the SQL pointer. */
-static const char SQL_SEARCH_KEYS3[] = "SELECT 0" SEARCH_COUNT("match_name")
-    SEARCH_COUNT("match_kana") SEARCH_COUNT("match_email");
+static const char SQL_SEARCH_KEYS3[] =
+    "SELECT 0" SEARCH_COUNT("match_name") SEARCH_COUNT("match_kana") SEARCH_COUNT("match_email");
 static const char SQL_SEARCH_KEYS4[] = "SELECT 0" SEARCH_COUNT("match_name")
     SEARCH_COUNT("match_kana") SEARCH_COUNT("match_email") SEARCH_COUNT("match_phone");
 

@@ -21,7 +21,7 @@ struct enrollment_row {
     int64_t id;
     int64_t playbook_id;
     int64_t customer_id;
-    int64_t deal_id; /* 0: none */
+    int64_t deal_id;          /* 0: none */
     const char *triggered_on; /* YYYY-MM-DD */
     int next_step;
 };

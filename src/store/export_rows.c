@@ -7,26 +7,25 @@
 
 #include "core/banned.h"
 
-
 static const struct export_column customer_cols[] = {
-    {"code", EXPORT_TEXT},      {"name", EXPORT_TEXT},        {"name_kana", EXPORT_TEXT},
-    {"company", EXPORT_TEXT},   {"email", EXPORT_TEXT},       {"phone", EXPORT_TEXT},
-    {"postal_code", EXPORT_TEXT}, {"address", EXPORT_TEXT},   {"birthday", EXPORT_DATE},
-    {"source", EXPORT_TEXT},    {"referred_by", EXPORT_TEXT}, {"owner", EXPORT_TEXT},
-    {"tags", EXPORT_TEXT},      {"email_consent", EXPORT_BOOL}};
+    {"code", EXPORT_TEXT},        {"name", EXPORT_TEXT},         {"name_kana", EXPORT_TEXT},
+    {"company", EXPORT_TEXT},     {"email", EXPORT_TEXT},        {"phone", EXPORT_TEXT},
+    {"postal_code", EXPORT_TEXT}, {"address", EXPORT_TEXT},      {"birthday", EXPORT_DATE},
+    {"source", EXPORT_TEXT},      {"referred_by", EXPORT_TEXT},  {"owner", EXPORT_TEXT},
+    {"tags", EXPORT_TEXT},        {"email_consent", EXPORT_BOOL}};
 static const struct export_column order_cols[] = {
     {"order_code", EXPORT_TEXT}, {"customer_code", EXPORT_TEXT}, {"ordered_at", EXPORT_DATETIME},
     {"product", EXPORT_TEXT},    {"quantity", EXPORT_INT},       {"unit_price", EXPORT_MONEY},
     {"amount", EXPORT_MONEY},    {"channel", EXPORT_TEXT},       {"store", EXPORT_TEXT}};
 static const struct export_column deal_cols[] = {
-    {"code", EXPORT_TEXT},       {"customer_code", EXPORT_TEXT}, {"kind", EXPORT_TEXT},
-    {"stage", EXPORT_TEXT},      {"title", EXPORT_TEXT},         {"amount", EXPORT_MONEY},
-    {"opened_at", EXPORT_DATE},  {"closed_at", EXPORT_DATE},     {"owner", EXPORT_TEXT},
-    {"lost_reason", EXPORT_TEXT}, {"lost_note", EXPORT_TEXT},    {"trigger", EXPORT_TEXT},
+    {"code", EXPORT_TEXT},        {"customer_code", EXPORT_TEXT}, {"kind", EXPORT_TEXT},
+    {"stage", EXPORT_TEXT},       {"title", EXPORT_TEXT},         {"amount", EXPORT_MONEY},
+    {"opened_at", EXPORT_DATE},   {"closed_at", EXPORT_DATE},     {"owner", EXPORT_TEXT},
+    {"lost_reason", EXPORT_TEXT}, {"lost_note", EXPORT_TEXT},     {"trigger", EXPORT_TEXT},
     {"product", EXPORT_TEXT}};
 static const struct export_column contract_cols[] = {
-    {"code", EXPORT_TEXT},    {"customer_code", EXPORT_TEXT}, {"product", EXPORT_TEXT},
-    {"start_on", EXPORT_DATE}, {"end_on", EXPORT_DATE},       {"amount", EXPORT_MONEY},
+    {"code", EXPORT_TEXT},         {"customer_code", EXPORT_TEXT}, {"product", EXPORT_TEXT},
+    {"start_on", EXPORT_DATE},     {"end_on", EXPORT_DATE},        {"amount", EXPORT_MONEY},
     {"renewed_from", EXPORT_TEXT}, {"end_reason", EXPORT_TEXT}};
 static const struct export_column referral_cols[] = {
     {"code", EXPORT_TEXT},          {"referrer_code", EXPORT_TEXT}, {"referred_code", EXPORT_TEXT},
@@ -36,8 +35,8 @@ static const struct export_column activity_cols[] = {
     {"channel", EXPORT_TEXT}, {"direction", EXPORT_TEXT},     {"subject", EXPORT_TEXT},
     {"body", EXPORT_TEXT},    {"outcome", EXPORT_TEXT},       {"user", EXPORT_TEXT}};
 static const struct export_column feedback_cols[] = {
-    {"code", EXPORT_TEXT},  {"customer_code", EXPORT_TEXT}, {"kind", EXPORT_TEXT},
-    {"score", EXPORT_INT},  {"text", EXPORT_TEXT},          {"received_on", EXPORT_DATE}};
+    {"code", EXPORT_TEXT}, {"customer_code", EXPORT_TEXT}, {"kind", EXPORT_TEXT},
+    {"score", EXPORT_INT}, {"text", EXPORT_TEXT},          {"received_on", EXPORT_DATE}};
 static const struct export_column product_cols[] = {{"sku", EXPORT_TEXT},
                                                     {"name", EXPORT_TEXT},
                                                     {"category", EXPORT_TEXT},

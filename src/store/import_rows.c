@@ -93,7 +93,7 @@ void store_import_untune(struct db *db, struct store_import_tuning *t)
 /* ---- order lines ---- */
 
 #define UPSERT_BATCH 64
-#define UPSERT_COLS 11
+#define UPSERT_COLS  11
 
 enum { V_NULL, V_INT, V_TEXT };
 
@@ -106,7 +106,7 @@ struct order_upsert {
     uint32_t lens[UPSERT_BATCH * UPSERT_COLS];
     struct buf text;
     char now[20];
-    int64_t start_rows; /* max(id) (SQLite) or count(*) before the import */
+    int64_t start_rows;   /* max(id) (SQLite) or count(*) before the import */
     int64_t start_max_id; /* max(id) before the import: new rows have larger ids */
     int64_t given, changed;
     int32_t cached_day;
@@ -135,8 +135,9 @@ static int rows_now(struct db *db, int64_t *out, struct ok_err *err)
 {
     /* Ids of new rows follow the largest one on SQLite (no deletes happen during an import);
      * PostgreSQL sequences skip values on conflicts, so count there. */
-    const char *sql = db_engine_of(db) == DB_ENGINE_SQLITE ? "SELECT coalesce(max(id), 0) FROM orders"
-                                                           : "SELECT count(*) FROM orders";
+    const char *sql = db_engine_of(db) == DB_ENGINE_SQLITE
+                          ? "SELECT coalesce(max(id), 0) FROM orders"
+                          : "SELECT count(*) FROM orders";
     *out = 0;
     return db_query_i64(db, sql, out, err) < 0 ? -1 : 0;
 }
@@ -421,11 +422,11 @@ static const char SQL_UPDATE_DEAL[] =
     "OR lost_note IS DISTINCT FROM ? OR trigger_id IS DISTINCT FROM ? "
     "OR product_id IS DISTINCT FROM ?)";
 
-int store_import_update_deal(struct db *db, const char *code, int64_t customer_id,
-                             const char *kind, const char *stage, const char *title,
-                             int64_t amount, const char *opened_at, const char *closed_at,
-                             int64_t owner_id, int64_t lost_reason_id, const char *lost_note,
-                             int64_t trigger_id, int64_t product_id, struct ok_err *err)
+int store_import_update_deal(struct db *db, const char *code, int64_t customer_id, const char *kind,
+                             const char *stage, const char *title, int64_t amount,
+                             const char *opened_at, const char *closed_at, int64_t owner_id,
+                             int64_t lost_reason_id, const char *lost_note, int64_t trigger_id,
+                             int64_t product_id, struct ok_err *err)
 {
     struct db_stmt *st = db_cached(db, SQL_UPDATE_DEAL, err);
     const int off = 14;

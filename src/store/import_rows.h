@@ -74,11 +74,11 @@ void store_order_upsert_free(struct order_upsert **u);
 /* Updates of records by code for imports, each returning 1 when something changed, 0 when the
  * stored record already had these values, -1 on error. Text NULL or "" stores NULL (or the
  * column's default for NOT NULL columns); ids of 0 store NULL. */
-int store_import_update_deal(struct db *db, const char *code, int64_t customer_id,
-                             const char *kind, const char *stage, const char *title,
-                             int64_t amount, const char *opened_at, const char *closed_at,
-                             int64_t owner_id, int64_t lost_reason_id, const char *lost_note,
-                             int64_t trigger_id, int64_t product_id, struct ok_err *err);
+int store_import_update_deal(struct db *db, const char *code, int64_t customer_id, const char *kind,
+                             const char *stage, const char *title, int64_t amount,
+                             const char *opened_at, const char *closed_at, int64_t owner_id,
+                             int64_t lost_reason_id, const char *lost_note, int64_t trigger_id,
+                             int64_t product_id, struct ok_err *err);
 int store_import_update_activity(struct db *db, const char *code, int64_t customer_id,
                                  int64_t user_id, const char *occurred_at, const char *channel,
                                  const char *direction, const char *subject, const char *body,

@@ -54,9 +54,9 @@ struct ref_col {
 static int ref_columns(struct db *db, struct ref_col **out, size_t *n, struct ok_err *err)
 {
     static const char *const fixed[][2] = {
-        {"customers", "referred_by"}, {"orders", "customer_id"},    {"deals", "customer_id"},
-        {"contracts", "customer_id"}, {"referrals", "referrer_id"}, {"referrals", "referred_id"},
-        {"enrollments", "customer_id"}, {"tasks", "customer_id"},   {"activities", "customer_id"},
+        {"customers", "referred_by"},   {"orders", "customer_id"},    {"deals", "customer_id"},
+        {"contracts", "customer_id"},   {"referrals", "referrer_id"}, {"referrals", "referred_id"},
+        {"enrollments", "customer_id"}, {"tasks", "customer_id"},     {"activities", "customer_id"},
         {"feedback", "customer_id"}};
     size_t cap = 0, i;
     *out = NULL;
@@ -90,8 +90,8 @@ static int ref_columns(struct db *db, struct ref_col **out, size_t *n, struct ok
 
 /* Runs sql with ids[i] bound to its (i+1)-th `?`. Plain `?` only: the PostgreSQL driver numbers
  * placeholders in order and does not understand SQLite's `?NNN`. */
-static int exec_ids(struct db *db, const char *sql, const int64_t *ids, size_t n,
-                    int64_t *changes, struct ok_err *err)
+static int exec_ids(struct db *db, const char *sql, const int64_t *ids, size_t n, int64_t *changes,
+                    struct ok_err *err)
 {
     struct db_stmt *st = db_prepare(db, sql, err);
     size_t i;

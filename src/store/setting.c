@@ -49,8 +49,7 @@ static const struct setting_def defs[] = {
      check_email},
     {"smtp.from_name", SETTING_TEXT, "", 0, 200, NULL,
      "Sender name of automated e-mail (empty: company_name)", NULL},
-    {"smtp.user", SETTING_TEXT, "", 0, 320, NULL, "SMTP login (empty: no authentication)",
-     NULL},
+    {"smtp.user", SETTING_TEXT, "", 0, 320, NULL, "SMTP login (empty: no authentication)", NULL},
     {"smtp.password", SETTING_TEXT, "", 0, 500, NULL, "SMTP password (write-only: never shown)",
      NULL},
     {"smtp.starttls", SETTING_CHOICE, "on", 0, 0, starttls_modes,
@@ -289,9 +288,6 @@ int store_setting_get_i64(struct db *db, const char *key, int64_t *out, struct o
     return 0;
 }
 
-
-
-
 static int check_time_zone(struct db *db, const struct setting_def *def, const char *value,
                            struct ok_err *err)
 {
@@ -359,12 +355,12 @@ static int check_url(struct db *db, const struct setting_def *def, const char *v
     (void)db;
     if (!*value)
         return 0;
-    if (!strcmp(def->key, "smtp.url") ? strncmp(value, "smtp://", 7) && strncmp(value, "smtps://", 8)
-                                      : strncmp(value, "http://", 7) &&
-                                            strncmp(value, "https://", 8)) {
+    if (!strcmp(def->key, "smtp.url")
+            ? strncmp(value, "smtp://", 7) && strncmp(value, "smtps://", 8)
+            : strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) {
         store_invalid(err, "value", "%s must start with %s", def->key,
                       !strcmp(def->key, "smtp.url") ? "smtp:// or smtps://"
-                                                     : "http:// or https://");
+                                                    : "http:// or https://");
         return -1;
     }
     if (strpbrk(value, " \t\r\n\"<>"))

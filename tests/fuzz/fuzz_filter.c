@@ -19,10 +19,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define CHECK(c)                                                                                  \
-    do {                                                                                          \
-        if (!(c))                                                                                 \
-            __builtin_trap();                                                                     \
+#define CHECK(c)                                                                                   \
+    do {                                                                                           \
+        if (!(c))                                                                                  \
+            __builtin_trap();                                                                      \
     } while (0)
 
 #define NCUST 5
@@ -67,9 +67,15 @@ static void setup(void)
     int32_t d1, d2, d3, d4, as_of;
     ledger_builder_init(&b, 0);
     for (i = 1; i <= NCUST; i++) {
-        struct ledger_customer_in c = {i, LEDGER_NO_DAY, i == 1 ? 7 : LEDGER_NONE,
-                                       i == 2 ? 0 : i == 5 ? 1 : LEDGER_NONE, LEDGER_NONE,
-                                       LEDGER_NONE, 0};
+        struct ledger_customer_in c = {i,
+                                       LEDGER_NO_DAY,
+                                       i == 1 ? 7 : LEDGER_NONE,
+                                       i == 2   ? 0
+                                       : i == 5 ? 1
+                                                : LEDGER_NONE,
+                                       LEDGER_NONE,
+                                       LEDGER_NONE,
+                                       0};
         if (ledger_builder_add_customer(&b, &c, &err) < 0)
             abort();
     }

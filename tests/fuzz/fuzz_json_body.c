@@ -18,8 +18,8 @@ static const char *segment_value(const char *pattern, size_t at, const char *nam
 {
     static const struct {
         const char *name, *value;
-    } known[] = {{"code", "C1"},         {"sku", "P1"},       {"list", "lost_reasons"},
-                 {"login", "fz_staff"},  {"key", "currency"}, {"name", "inventory"}};
+    } known[] = {{"code", "C1"},        {"sku", "P1"},       {"list", "lost_reasons"},
+                 {"login", "fz_staff"}, {"key", "currency"}, {"name", "inventory"}};
     size_t i;
     if (at >= 10 && !memcmp(pattern + at - 10, "/segments/", 10))
         return "fz_segment";
@@ -70,8 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                       (size_t)(close - p - 1)));
         p = close;
     }
-    harness_request(rt->method, path.data, "Content-Type: application/json\r\n",
-                    nl + 1, size - 1 - llen - 1, (enum harness_auth)(data[0] % HA_COUNT));
+    harness_request(rt->method, path.data, "Content-Type: application/json\r\n", nl + 1,
+                    size - 1 - llen - 1, (enum harness_auth)(data[0] % HA_COUNT));
     buf_release(&path);
     return 0;
 }

@@ -47,13 +47,13 @@
 /* Credentials a request is sent with. */
 enum harness_auth {
     HA_NONE,
-    HA_READONLY,  /* bearer token of a readonly user */
-    HA_STAFF,     /* ... staff */
-    HA_MANAGER,   /* ... manager */
-    HA_ADMIN,     /* ... admin */
-    HA_SESSION,   /* admin session cookie with its X-CSRF-Token */
-    HA_NOCSRF,    /* admin session cookie without the CSRF header */
-    HA_BADTOKEN,  /* a well-formed bearer token nobody was given */
+    HA_READONLY, /* bearer token of a readonly user */
+    HA_STAFF,    /* ... staff */
+    HA_MANAGER,  /* ... manager */
+    HA_ADMIN,    /* ... admin */
+    HA_SESSION,  /* admin session cookie with its X-CSRF-Token */
+    HA_NOCSRF,   /* admin session cookie without the CSRF header */
+    HA_BADTOKEN, /* a well-formed bearer token nobody was given */
     HA_COUNT
 };
 
@@ -76,13 +76,13 @@ struct harness_conn {
     int too_large;
 };
 
-#define HARNESS_CHECK(cond, ...)                                                                  \
-    do {                                                                                          \
-        if (!(cond)) {                                                                            \
-            fprintf(stderr, "http harness: " __VA_ARGS__);                                        \
-            fputc('\n', stderr);                                                                  \
-            abort();                                                                              \
-        }                                                                                         \
+#define HARNESS_CHECK(cond, ...)                                                                   \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            fprintf(stderr, "http harness: " __VA_ARGS__);                                         \
+            fputc('\n', stderr);                                                                   \
+            abort();                                                                               \
+        }                                                                                          \
     } while (0)
 
 static enum MHD_Result harness_respond(struct MHD_Connection *conn, struct http_req *r)
@@ -122,10 +122,10 @@ static void harness_check_reply(const struct http_req *r)
     }
 }
 
-static enum MHD_Result harness_on_request(void *cls, struct MHD_Connection *conn,
-                                          const char *url, const char *method,
-                                          const char *version, const char *upload_data,
-                                          size_t *upload_data_size, void **con_cls)
+static enum MHD_Result harness_on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                          const char *method, const char *version,
+                                          const char *upload_data, size_t *upload_data_size,
+                                          void **con_cls)
 {
     struct harness_conn *c = *con_cls;
     (void)cls;
@@ -318,13 +318,12 @@ static void harness_reset(void)
     if (harness.cookie[0]) {
         char digest[65];
         auth_token_digest(harness.cookie, digest);
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM sessions WHERE token_hash = '%s'",
-                 digest);
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM sessions WHERE token_hash = '%s'", digest);
         HARNESS_CHECK(db_query_i64(harness.db, sql, &n, &err) == 1, "%s", err.message);
     }
     if (n == 0)
-        HARNESS_CHECK(auth_session_create(harness.db, harness.admin_id, "127.0.0.1",
-                                          harness.cookie, harness.csrf, &err) == 0,
+        HARNESS_CHECK(auth_session_create(harness.db, harness.admin_id, "127.0.0.1", harness.cookie,
+                                          harness.csrf, &err) == 0,
                       "session: %s", err.message);
 }
 
@@ -362,8 +361,8 @@ static void harness_setup(void)
         HARNESS_CHECK(db_query_i64(harness.db, sql, &uid, &err) == 1, "user id: %s", err.message);
         if (i == HA_ADMIN)
             admin = uid;
-        HARNESS_CHECK(auth_token_create(harness.db, uid, "fuzz", 0, harness.token[i], &tid,
-                                        &err) == 0,
+        HARNESS_CHECK(auth_token_create(harness.db, uid, "fuzz", 0, harness.token[i], &tid, &err) ==
+                          0,
                       "token: %s", err.message);
     }
     harness.admin_id = admin;

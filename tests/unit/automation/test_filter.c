@@ -76,8 +76,13 @@ static struct ledger *make_ledger(void)
     int32_t d1, d2, d3, d4;
     ledger_builder_init(&b, 0);
     for (i = 1; i <= 4; i++) {
-        struct ledger_customer_in c = {i, LEDGER_NO_DAY, i == 1 ? 7 : LEDGER_NONE,
-                                       i == 2 ? 0 : LEDGER_NONE, LEDGER_NONE, LEDGER_NONE, 0};
+        struct ledger_customer_in c = {i,
+                                       LEDGER_NO_DAY,
+                                       i == 1 ? 7 : LEDGER_NONE,
+                                       i == 2 ? 0 : LEDGER_NONE,
+                                       LEDGER_NONE,
+                                       LEDGER_NONE,
+                                       0};
         assert_true(ledger_builder_add_customer(&b, &c, &err) >= 0);
     }
     date_parse_iso("2024-01-01", 10, &d1);
@@ -254,9 +259,8 @@ static void test_template(void **state)
     v.v[TPL_NAME] = "山田 <太郎>";
     v.v[TPL_LAST_PRODUCT] = "深煎りブレンド";
     buf_init(&b, 0);
-    assert_int_equal(template_render("{{name}}様\n{{ last_product }}はいかが？{{owner}}", &v, 0,
-                                     &b, &err),
-                     0);
+    assert_int_equal(
+        template_render("{{name}}様\n{{ last_product }}はいかが？{{owner}}", &v, 0, &b, &err), 0);
     assert_string_equal(b.data, "山田 <太郎>様\n深煎りブレンドはいかが？");
     buf_reset(&b);
     assert_int_equal(template_render("{{name}}様\nA&B", &v, 1, &b, &err), 0);

@@ -15,11 +15,11 @@
 #include "clv/fit.h"
 #include "clv/validate.h"
 
-#define NEAR(v, ref, tol)                                                                      \
-    do {                                                                                       \
-        double v_ = (v), r_ = (ref);                                                           \
-        if (!(fabs(v_ - r_) <= (tol)))                                                         \
-            fail_msg("%s = %.10g, expected %.10g (tol %g)", #v, v_, r_, (double)(tol));        \
+#define NEAR(v, ref, tol)                                                                          \
+    do {                                                                                           \
+        double v_ = (v), r_ = (ref);                                                               \
+        if (!(fabs(v_ - r_) <= (tol)))                                                             \
+            fail_msg("%s = %.10g, expected %.10g (tol %g)", #v, v_, r_, (double)(tol));            \
     } while (0)
 
 /* BTYD cbs: cust, x, t.x, T.cal, x.star, m.x at full precision. */
@@ -73,9 +73,9 @@ static void test_bgnbd_cdnow(void **state)
     /* bins: mean E[Y(39)] by calibration frequency and the actual means (BTYD vignette) */
     struct clv_validation v;
     struct ok_err err;
-    assert_int_equal(clv_validate_bins(&r.params, CBS[1], CBS[2], CBS[3], CBS[4], (size_t)NCBS,
-                                       39, &v, &err),
-                     0);
+    assert_int_equal(
+        clv_validate_bins(&r.params, CBS[1], CBS[2], CBS[3], CBS[4], (size_t)NCBS, 39, &v, &err),
+        0);
     static const double act[8] = {0.2367116, 0.6970387, 1.392523, 1.560000,
                                   2.532258,  2.947368,  3.862069, 6.359375};
     static const double cnt[8] = {1411, 439, 214, 100, 62, 38, 29, 64};
@@ -207,9 +207,9 @@ static void test_gamma_gamma_and_clv(void **state)
     struct ok_err err;
     /* exact BTYD m.x */
     clv_data_init(&g);
-    assert_int_equal(clv_data_compress(&g, CLV_KEY_SPEND, CBS[1], NULL, NULL, CBS[5],
-                                       (size_t)NCBS, NULL, &err),
-                     0);
+    assert_int_equal(
+        clv_data_compress(&g, CLV_KEY_SPEND, CBS[1], NULL, NULL, CBS[5], (size_t)NCBS, NULL, &err),
+        0);
     NEAR(clv_data_weight(&g), 946, 0);
     assert_int_equal(clv_fit(CLV_MODEL_GG, &g, NULL, &r, &err), 0);
     assert_true(r.converged);
@@ -223,9 +223,9 @@ static void test_gamma_gamma_and_clv(void **state)
 
     /* lifetimes 2-dp zbar: the fit behind the lifetimes docs numbers */
     uint32_t row_of[CDNOW_MAX];
-    assert_int_equal(clv_data_compress(&g, CLV_KEY_SPEND, LT[1], NULL, NULL, LT[4],
-                                       (size_t)NLT, row_of, &err),
-                     0);
+    assert_int_equal(
+        clv_data_compress(&g, CLV_KEY_SPEND, LT[1], NULL, NULL, LT[4], (size_t)NLT, row_of, &err),
+        0);
     assert_true(row_of[2] == CLV_NO_ROW); /* customer 3 has x = 0 */
     assert_int_equal(clv_fit(CLV_MODEL_GG, &g, NULL, &r, &err), 0);
     static const double calc2[3] = {6.248801, 3.744589, 15.447751};
@@ -235,7 +235,7 @@ static void test_gamma_gamma_and_clv(void **state)
 
     static const double em[10] = {24.658619, 18.911489, 35.170981, 35.170981, 35.170981,
                                   71.462843, 18.911489, 35.170981, 27.282408, 35.170981};
-    static const double clv[10] = {140.096211, 18.943467, 38.180574, 38.180574, 38.180574,
+    static const double clv[10] = {140.096211,  18.943467, 38.180574, 38.180574,  38.180574,
                                    1003.868107, 28.109683, 38.180574, 167.418216, 38.180574};
     struct clv_params bg = {CLV_MODEL_BGNBD, {0.242593, 4.413532, 0.792886, 2.425752}};
     for (int i = 0; i < 10; i++) {
@@ -422,8 +422,8 @@ static void test_bad_input(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bgnbd_cdnow),     cmocka_unit_test(test_bgnbd_lifetimes_file),
-        cmocka_unit_test(test_pnbd_cdnow),      cmocka_unit_test(test_mbgnbd_cdnow),
+        cmocka_unit_test(test_bgnbd_cdnow),         cmocka_unit_test(test_bgnbd_lifetimes_file),
+        cmocka_unit_test(test_pnbd_cdnow),          cmocka_unit_test(test_mbgnbd_cdnow),
         cmocka_unit_test(test_gamma_gamma_and_clv), cmocka_unit_test(test_recovery),
         cmocka_unit_test(test_bad_input),
     };

@@ -10,11 +10,11 @@
 
 #include "clv/model.h"
 
-#define NEAR(v, ref, tol)                                                                      \
-    do {                                                                                       \
-        double v_ = (v), r_ = (ref);                                                           \
-        if (!(fabs(v_ - r_) <= (tol)))                                                         \
-            fail_msg("%s = %.10g, expected %.10g (tol %g)", #v, v_, r_, (double)(tol));        \
+#define NEAR(v, ref, tol)                                                                          \
+    do {                                                                                           \
+        double v_ = (v), r_ = (ref);                                                               \
+        if (!(fabs(v_ - r_) <= (tol)))                                                             \
+            fail_msg("%s = %.10g, expected %.10g (tol %g)", #v, v_, r_, (double)(tol));            \
     } while (0)
 
 static const struct clv_params BG_PAPER = {CLV_MODEL_BGNBD, {0.243, 4.414, 0.793, 2.426}};
@@ -69,7 +69,7 @@ static void test_bgnbd_published(void **state)
 static void test_pnbd_published(void **state)
 {
     NEAR(clv_palive(&PN_BTYD, 0, 0, 39), 0.2941633, 1e-7);         /* BTYD pnbd.PAlive doc */
-    NEAR(clv_palive(&PN_BTYD, 23, 39, 39), 1.0, 0.0);               /* t_x = T */
+    NEAR(clv_palive(&PN_BTYD, 23, 39, 39), 1.0, 0.0);              /* t_x = T */
     NEAR(clv_palive(&PN_BTYD, 26, 216.0 / 7, 31), 0.997874, 1e-5); /* vignette */
     /* Computed at est.params (CLV_REFERENCE 3.2): 1.473113, 25.454183; the vignette's own
      * parameters differ in beta (3e-3 tolerance for E[Y], 1e-3 for E[X]). */
@@ -138,8 +138,8 @@ static void check_gradient(const struct clv_params *p, const struct clv_data *d)
         double dn = clv_loglik(&q, d, NULL);
         double fd = (up - dn) / (2 * h);
         if (fabs(fd - g[j]) > 1e-5 * fmax(1.0, fabs(fd)))
-            fail_msg("%s d/d%s: analytic %.10g, finite difference %.10g",
-                     clv_model_name(p->model), clv_model_param_name(p->model, j), g[j], fd);
+            fail_msg("%s d/d%s: analytic %.10g, finite difference %.10g", clv_model_name(p->model),
+                     clv_model_param_name(p->model, j), g[j], fd);
     }
 }
 
@@ -190,8 +190,8 @@ static void test_extremes(void **state)
             struct clv_row row = {x, tx, 77.0, 0, 1};
             double ll = clv_loglik_row(all[k], &row);
             if (!(pa >= 0 && pa <= 1 && isfinite(ce) && ce >= 0 && isfinite(ll)))
-                fail_msg("%s x=%g: palive %g ce %g ll %g", clv_model_name(all[k]->model), x, pa,
-                         ce, ll);
+                fail_msg("%s x=%g: palive %g ce %g ll %g", clv_model_name(all[k]->model), x, pa, ce,
+                         ll);
         }
     }
     /* lifetimes: P(alive) in [0,1] at extreme Pareto/NBD parameters */
@@ -238,9 +238,12 @@ static void test_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bgnbd_published), cmocka_unit_test(test_pnbd_published),
-        cmocka_unit_test(test_mbgnbd_published), cmocka_unit_test(test_gamma_gamma),
-        cmocka_unit_test(test_gradients),       cmocka_unit_test(test_extremes),
+        cmocka_unit_test(test_bgnbd_published),
+        cmocka_unit_test(test_pnbd_published),
+        cmocka_unit_test(test_mbgnbd_published),
+        cmocka_unit_test(test_gamma_gamma),
+        cmocka_unit_test(test_gradients),
+        cmocka_unit_test(test_extremes),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

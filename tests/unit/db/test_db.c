@@ -68,8 +68,8 @@ static struct fixture *fixture_new(enum db_engine engine)
     } else {
         char sql[256];
         snprintf(f->schema, sizeof(f->schema), "okaeri_test_%ld_%d", (long)getpid(), ++serial);
-        snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s",
-                 f->schema, f->schema);
+        snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", f->schema,
+                 f->schema);
         pg_admin(sql);
         pg_url_with_schema(f->target, sizeof(f->target), f->schema);
     }
@@ -154,8 +154,9 @@ static void make_tables(struct fixture *f)
 static int64_t insert_parent(struct db *db, const char *code, int64_t amount, struct ok_err *err)
 {
     int64_t id = -1;
-    struct db_stmt *st = db_prepare(db, "INSERT INTO parent(code, amount) VALUES (?, ?) "
-                                        "RETURNING id",
+    struct db_stmt *st = db_prepare(db,
+                                    "INSERT INTO parent(code, amount) VALUES (?, ?) "
+                                    "RETURNING id",
                                     err);
     if (!st)
         return -1;
@@ -239,14 +240,12 @@ static void test_crud(void **state)
     exec_ok(f->db, "DELETE FROM parent WHERE code = 'A'");
     assert_int_equal(db_changes(f->db), 1);
     /* Booleans read as integers. */
-    assert_int_equal(query_i64(f->db, "SELECT EXISTS (SELECT 1 FROM parent WHERE code = 'B')"),
-                     1);
+    assert_int_equal(query_i64(f->db, "SELECT EXISTS (SELECT 1 FROM parent WHERE code = 'B')"), 1);
     assert_int_equal(query_i64(f->db, "SELECT 2 > 3"), 0);
     /* No row. */
     {
         int64_t v = 7;
-        assert_int_equal(db_query_i64(f->db, "SELECT id FROM parent WHERE code = 'zz'", &v,
-                                      &err),
+        assert_int_equal(db_query_i64(f->db, "SELECT id FROM parent WHERE code = 'zz'", &v, &err),
                          0);
         assert_int_equal(v, 7);
     }
@@ -733,9 +732,8 @@ static void test_pg_copy(void **state)
     const char *r2[] = {"2", "B", "20", NULL};
     const char *r3[] = {"3", "山田", "30", "\\"};
     make_tables(f);
-    assert_int_equal(db_pg_copy_begin(f->db, "COPY parent(id, code, amount, note) FROM STDIN",
-                                      &err),
-                     0);
+    assert_int_equal(
+        db_pg_copy_begin(f->db, "COPY parent(id, code, amount, note) FROM STDIN", &err), 0);
     /* No other statement while a COPY is open. */
     assert_int_equal(db_exec(f->db, "SELECT 1", &err), -1);
     assert_int_equal(db_pg_copy_row(f->db, 4, r1, &err), 0);
@@ -758,9 +756,8 @@ static void test_pg_copy(void **state)
     {
         const char *d1[] = {"4", "D", "1", NULL};
         const char *d2[] = {"5", "A", "1", NULL};
-        assert_int_equal(db_pg_copy_begin(f->db, "COPY parent(id, code, amount, note) FROM STDIN",
-                                          &err),
-                         0);
+        assert_int_equal(
+            db_pg_copy_begin(f->db, "COPY parent(id, code, amount, note) FROM STDIN", &err), 0);
         assert_int_equal(db_pg_copy_row(f->db, 4, d1, &err), 0);
         assert_int_equal(db_pg_copy_row(f->db, 4, d2, &err), 0);
         assert_int_equal(db_pg_copy_end(f->db, &rows, &err), -1);

@@ -79,9 +79,9 @@ static int teardown(void **state)
     return 0;
 }
 
-#define NEED_PG()                                                                                 \
-    struct fixture *f = *state;                                                                   \
-    if (!f)                                                                                       \
+#define NEED_PG()                                                                                  \
+    struct fixture *f = *state;                                                                    \
+    if (!f)                                                                                        \
         skip();
 
 /* Open cursors of this session (pg_cursors), read outside any cursor of our own. */

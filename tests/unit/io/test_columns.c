@@ -59,8 +59,9 @@ static void test_fold(void **state)
 
 static void test_japanese_customer_headers(void **state)
 {
-    static const char *const names[] = {"会員番号", "お名前", "フリガナ", "ＴＥＬ", "メールアドレス",
-                                        "〒", "住所", "生年月日", "担当者", "備考", NULL};
+    static const char *const names[] = {"会員番号",       "お名前", "フリガナ", "ＴＥＬ",
+                                        "メールアドレス", "〒",     "住所",     "生年月日",
+                                        "担当者",         "備考",   NULL};
     struct hdr h;
     struct column_map m;
     struct ok_err err;
@@ -86,8 +87,9 @@ static void test_japanese_customer_headers(void **state)
 /* The UCI Online Retail header. */
 static void test_english_order_headers(void **state)
 {
-    static const char *const names[] = {"InvoiceNo", "StockCode", "Description", "Quantity",
-                                        "InvoiceDate", "UnitPrice", "CustomerID", "Country", NULL};
+    static const char *const names[] = {"InvoiceNo",  "StockCode",   "Description",
+                                        "Quantity",   "InvoiceDate", "UnitPrice",
+                                        "CustomerID", "Country",     NULL};
     struct hdr h;
     struct column_map m;
     struct ok_err err;
@@ -112,8 +114,9 @@ static void test_english_order_headers(void **state)
  * customer's own columns, and a product name without a code. */
 static void test_register_export(void **state)
 {
-    static const char *const names[] = {"レシート番号", "売上日", "顧客ID", "氏名", "電話番号",
-                                        "商品名", "数量", "小計", "合計金額（税込）", "店舗", NULL};
+    static const char *const names[] = {"レシート番号",     "売上日", "顧客ID", "氏名",
+                                        "電話番号",         "商品名", "数量",   "小計",
+                                        "合計金額（税込）", "店舗",   NULL};
     struct hdr h;
     struct column_map m;
     struct ok_err err;
@@ -124,10 +127,10 @@ static void test_register_export(void **state)
     assert_int_equal(col(&m, "customer_code"), 2);
     assert_int_equal(col(&m, "name"), 3);
     assert_int_equal(col(&m, "phone"), 4);
-    assert_int_equal(col(&m, "product"), 5);      /* no code column: the name is the product */
+    assert_int_equal(col(&m, "product"), 5); /* no code column: the name is the product */
     assert_int_equal(col(&m, "product_name"), 5);
     assert_int_equal(col(&m, "quantity"), 6);
-    assert_int_equal(col(&m, "amount"), 7);       /* 小計 matches exactly, before the remark */
+    assert_int_equal(col(&m, "amount"), 7); /* 小計 matches exactly, before the remark */
     assert_int_equal(col(&m, "store"), 9);
     buf_init(&unused, 0);
     assert_int_equal(column_map_describe_unused(&m, &unused), 1);
@@ -142,7 +145,8 @@ static void test_register_export(void **state)
         assert_int_equal(col(&m, "amount"), 8);
         buf_reset(&unused);
         assert_int_equal(column_map_describe_unused(&m, &unused), 1);
-        assert_string_equal(unused.data, "column 8 \"小計\": not used for amount because of --map\n");
+        assert_string_equal(unused.data,
+                            "column 8 \"小計\": not used for amount because of --map\n");
         column_map_release(&m);
     }
     buf_release(&unused);
@@ -150,7 +154,8 @@ static void test_register_export(void **state)
 
 static void test_duplicates_and_remarks(void **state)
 {
-    static const char *const names[] = {"顧客コード", "名前", "携帯電話", "電話番号", "金額(円)", NULL};
+    static const char *const names[] = {"顧客コード", "名前",     "携帯電話",
+                                        "電話番号",   "金額(円)", NULL};
     struct hdr h;
     struct column_map m;
     struct ok_err err;
@@ -159,7 +164,9 @@ static void test_duplicates_and_remarks(void **state)
     assert_int_equal(col(&m, "phone"), 3); /* 電話番号 comes before 携帯電話 in the aliases */
     buf_init(&unused, 0);
     assert_int_equal(column_map_describe_unused(&m, &unused), 2);
-    assert_non_null(strstr(unused.data, "column 3 \"携帯電話\": also looks like phone, but column 4 \"電話番号\" is used"));
+    assert_non_null(
+        strstr(unused.data,
+               "column 3 \"携帯電話\": also looks like phone, but column 4 \"電話番号\" is used"));
     buf_release(&unused);
     column_map_release(&m);
 
@@ -225,7 +232,8 @@ static void test_kinds_and_cells(void **state)
         for (i = 0; i < n; i++)
             names[i] = f[i].name;
         names[n] = NULL;
-        assert_int_equal(column_map_build(&m, (enum io_kind)kind, make(&h, names), NULL, 0, &err), 0);
+        assert_int_equal(column_map_build(&m, (enum io_kind)kind, make(&h, names), NULL, 0, &err),
+                         0);
         for (i = 0; i < n; i++)
             assert_int_equal(m.field_col[i], (int)i);
         assert_int_equal(columns_match_count((enum io_kind)kind, &h.row), n);

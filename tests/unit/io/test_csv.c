@@ -92,7 +92,9 @@ static void test_quotes_and_embedded_newlines(void **state)
 static void test_tabs(void **state)
 {
     check("a\tb,c\t\"d\te\"\n", '\t', "1:a|b,c|d\te\n");
-    assert_int_equal(csv_detect_delimiter("名前\t金額\n山田\t1,000\n", strlen("名前\t金額\n山田\t1,000\n")), '\t');
+    assert_int_equal(
+        csv_detect_delimiter("名前\t金額\n山田\t1,000\n", strlen("名前\t金額\n山田\t1,000\n")),
+        '\t');
     assert_int_equal(csv_detect_delimiter("a,b,\"c\td\"\n", 10), ',');
     check("a\tb\n1\t2\n", 0, "1:a|b\n2:1|2\n");
 }
@@ -101,7 +103,8 @@ static void test_errors_have_line_and_column(void **state)
 {
     check("a,b\nc,\"d\n", ',',
           "1:a|b\nERR:line 2, column 3: unterminated quoted field (no closing quote)@2");
-    check("x\n\"ab\"c,d\n", ',', "1:x\nERR:line 2, column 5: unexpected text after a closing quote@2");
+    check("x\n\"ab\"c,d\n", ',',
+          "1:x\nERR:line 2, column 5: unexpected text after a closing quote@2");
     /* columns count characters, not bytes */
     check("顧客,\"ab\"x\n", ',', "ERR:line 1, column 8: unexpected text after a closing quote@1");
     /* an error on the second physical line of a multi-line record */
@@ -152,9 +155,15 @@ static void test_block_boundaries_random(void **state)
         seed = seed * 1103515245u + 12345u;
         buf_puts(&in, pieces[(seed >> 16) % 7]);
         switch ((seed >> 8) % 5) {
-        case 0: buf_puts(&in, "\r\n"); break;
-        case 1: buf_puts(&in, "\n"); break;
-        default: buf_putc(&in, ','); break;
+        case 0:
+            buf_puts(&in, "\r\n");
+            break;
+        case 1:
+            buf_puts(&in, "\n");
+            break;
+        default:
+            buf_putc(&in, ',');
+            break;
         }
     }
     buf_puts(&in, "end");

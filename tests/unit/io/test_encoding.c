@@ -34,8 +34,8 @@ static void to_charset(struct buf *out, const char *to, const char *s)
 
 /* Decodes data[0..n) with `enc`, reading `cap` bytes at a time. Returns 0 and the text in out,
  * or -1 with err. */
-static int decode_all(const char *data, size_t n, enum io_encoding enc, size_t cap,
-                      struct buf *out, struct io_decoder *dout, struct ok_err *err)
+static int decode_all(const char *data, size_t n, enum io_encoding enc, size_t cap, struct buf *out,
+                      struct io_decoder *dout, struct ok_err *err)
 {
     struct io_source src;
     struct io_decoder d;
@@ -62,9 +62,15 @@ static void test_detect(void **state)
 {
     size_t bom;
     int ascii;
-    assert_int_equal(io_encoding_detect("\xEF\xBB\xBF" "a", 4, 1, &bom, &ascii), IO_ENC_UTF8);
+    assert_int_equal(io_encoding_detect("\xEF\xBB\xBF"
+                                        "a",
+                                        4, 1, &bom, &ascii),
+                     IO_ENC_UTF8);
     assert_int_equal(bom, 3);
-    assert_int_equal(io_encoding_detect("\xFF\xFE" "a\0", 4, 1, &bom, &ascii), IO_ENC_UTF16LE);
+    assert_int_equal(io_encoding_detect("\xFF\xFE"
+                                        "a\0",
+                                        4, 1, &bom, &ascii),
+                     IO_ENC_UTF16LE);
     assert_int_equal(io_encoding_detect("\xFE\xFF\0a", 4, 1, &bom, &ascii), IO_ENC_UTF16BE);
     assert_int_equal(io_encoding_detect("氏名,電話", strlen("氏名,電話"), 1, &bom, &ascii),
                      IO_ENC_UTF8);
@@ -116,7 +122,8 @@ static void test_cp932_round_trip_and_boundaries(void **state)
         assert_true(raw.len > (size_t)300 << 10); /* spans block boundaries */
         for (c = 0; c < 3; c++) {
             buf_init(&got, 0);
-            assert_int_equal(decode_all(raw.data, raw.len, IO_ENC_AUTO, caps[c], &got, &d, &err), 0);
+            assert_int_equal(decode_all(raw.data, raw.len, IO_ENC_AUTO, caps[c], &got, &d, &err),
+                             0);
             assert_int_equal(d.enc, IO_ENC_CP932);
             assert_int_equal(got.len, text.len);
             assert_memory_equal(got.data, text.data, text.len);
@@ -147,7 +154,8 @@ static void test_cp932_invalid_byte(void **state)
     assert_string_equal(got.data, "氏名,電話\r\n山田,03\r\n");
     {
         char want[128];
-        snprintf(want, sizeof(want), "invalid CP932 byte sequence 0x81 0x20 0x0D 0x0A at byte offset %zu", off);
+        snprintf(want, sizeof(want),
+                 "invalid CP932 byte sequence 0x81 0x20 0x0D 0x0A at byte offset %zu", off);
         assert_string_equal(err.message, want);
     }
 
@@ -223,12 +231,16 @@ static void test_utf16_and_bom(void **state)
     assert_int_equal(d.enc, IO_ENC_UTF16LE);
     assert_string_equal(got.data, "氏名\t電話\r\n髙橋\t①\r\n");
     buf_reset(&got);
-    assert_int_equal(decode_all("\xEF\xBB\xBF" "a,b\n", 7, IO_ENC_UTF8, 4096, &got, &d, &err), 0);
+    assert_int_equal(decode_all("\xEF\xBB\xBF"
+                                "a,b\n",
+                                7, IO_ENC_UTF8, 4096, &got, &d, &err),
+                     0);
     assert_string_equal(got.data, "a,b\n");
     /* a truncated UTF-8 character at the end of the file */
     buf_reset(&got);
     assert_int_equal(decode_all("ab\xE6\xB0", 4, IO_ENC_UTF8, 4096, &got, NULL, &err), -1);
-    assert_non_null(strstr(err.message, "truncated UTF-8 byte sequence 0xE6 0xB0 at byte offset 2"));
+    assert_non_null(
+        strstr(err.message, "truncated UTF-8 byte sequence 0xE6 0xB0 at byte offset 2"));
     buf_release(&raw);
     buf_release(&got);
 }

@@ -81,7 +81,10 @@ static void test_csv(void **state)
     assert_null(fopen(path, "rb"));
     assert_int_equal(run_export(db, "customers", IO_ENC_UTF8_BOM, NULL, path, &rep), 0);
     s = slurp(path);
-    assert_memory_equal(s, "\xef\xbb\xbf" "code,", 8);
+    assert_memory_equal(s,
+                        "\xef\xbb\xbf"
+                        "code,",
+                        8);
     free(s);
     assert_int_equal(run_export(db, "customers", IO_ENC_UTF8, "code,nope", path, &rep), -1);
     assert_int_equal(run_export(db, "widgets", IO_ENC_UTF8, NULL, path, &rep), -1);

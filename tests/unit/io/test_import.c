@@ -177,23 +177,24 @@ static void test_orders_pipeline(void **state)
     assert_int_equal(rep.updated, 0);
     assert_int_equal(rep.unchanged, 3);
     /* all-or-nothing: one bad line, nothing written */
-    assert_int_equal(import_text(db, IO_KIND_ORDERS,
-                                 "伝票番号,顧客ID,日付,金額\nY1,A,2024/2/1,100\nY2,A,2024/2/31,100\n",
-                                 0, &rep),
-                     -1);
+    assert_int_equal(
+        import_text(db, IO_KIND_ORDERS,
+                    "伝票番号,顧客ID,日付,金額\nY1,A,2024/2/1,100\nY2,A,2024/2/31,100\n", 0, &rep),
+        -1);
     assert_int_equal(rep.bad_rows, 1);
     assert_non_null(strstr(rep.errors.data, "line 3, column 3"));
     assert_int_equal(q(db, "SELECT count(*) FROM orders WHERE order_code LIKE 'Y%'"), 0);
     /* skip: the good order is written */
-    assert_int_equal(import_text(db, IO_KIND_ORDERS,
-                                 "伝票番号,顧客ID,日付,金額\nY1,A,2024/2/1,100\nY2,A,2024/2/31,100\n",
-                                 1, &rep),
-                     0);
+    assert_int_equal(
+        import_text(db, IO_KIND_ORDERS,
+                    "伝票番号,顧客ID,日付,金額\nY1,A,2024/2/1,100\nY2,A,2024/2/31,100\n", 1, &rep),
+        0);
     assert_int_equal(rep.created, 1);
     assert_int_equal(rep.rejected, 1);
     /* a return links to the customer's earlier order */
     assert_int_equal(import_text(db, IO_KIND_ORDERS,
-                                 "伝票番号,顧客ID,日付,数量,金額\nZ1,A,2024/3/1,-1,-600\n", 0, &rep),
+                                 "伝票番号,顧客ID,日付,数量,金額\nZ1,A,2024/3/1,-1,-600\n", 0,
+                                 &rep),
                      0);
     assert_int_equal(rep.returns, 1);
     assert_int_equal(q(db, "SELECT count(*) FROM orders WHERE order_code='Z1' AND "

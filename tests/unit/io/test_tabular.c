@@ -66,10 +66,11 @@ static void test_cp932_customer_csv(void **state)
     int rc;
     char *got;
     buf_init(&raw, 0);
-    to_cp932(&raw, "会員番号,お名前,フリガナ,電話番号,住所\r\n"
-                   "Ｃ００１,髙橋 一郎,ﾀｶﾊｼ ｲﾁﾛｳ,０３－１２３４－５６７８,\"東京都港区①\r\n２階\"\r\n"
-                   "\r\n"
-                   "C002,渡辺～,わたなべ,090-0000-0000,大阪\r\n");
+    to_cp932(&raw,
+             "会員番号,お名前,フリガナ,電話番号,住所\r\n"
+             "Ｃ００１,髙橋 一郎,ﾀｶﾊｼ ｲﾁﾛｳ,０３－１２３４－５６７８,\"東京都港区①\r\n２階\"\r\n"
+             "\r\n"
+             "C002,渡辺～,わたなべ,090-0000-0000,大阪\r\n");
     t = tabular_open_mem(raw.data, raw.len, "顧客.csv", NULL, &err);
     assert_non_null(t);
     assert_int_equal(tabular_format(t), IO_FORMAT_CSV);
@@ -78,8 +79,9 @@ static void test_cp932_customer_csv(void **state)
     assert_int_equal(column_map_build(&m, IO_KIND_CUSTOMERS, &row, NULL, 0, &err), 0);
     got = dump(t, &rc);
     assert_int_equal(rc, 0);
-    assert_string_equal(got, "2:Ｃ００１|髙橋 一郎|ﾀｶﾊｼ ｲﾁﾛｳ|０３－１２３４－５６７８|東京都港区①\r\n２階\n"
-                             "5:C002|渡辺～|わたなべ|090-0000-0000|大阪\n");
+    assert_string_equal(
+        got, "2:Ｃ００１|髙橋 一郎|ﾀｶﾊｼ ｲﾁﾛｳ|０３－１２３４－５６７８|東京都港区①\r\n２階\n"
+             "5:C002|渡辺～|わたなべ|090-0000-0000|大阪\n");
     free(got);
     column_map_release(&m);
     tabular_free(&t);
@@ -89,7 +91,8 @@ static void test_cp932_customer_csv(void **state)
 
 static void test_tsv_and_forced_formats(void **state)
 {
-    const char *tsv = "\xEF\xBB\xBF" "伝票番号\t日付\t金額\n1\t2024/1/5\t1,000\n";
+    const char *tsv = "\xEF\xBB\xBF"
+                      "伝票番号\t日付\t金額\n1\t2024/1/5\t1,000\n";
     struct ok_err err;
     struct tabular *t;
     struct tabular_options opt = {0};
@@ -174,8 +177,8 @@ static void test_xlsx_by_content_and_pipe(void **state)
     unlink(path);
 }
 
-/* The real UCI Online Retail CSV (gzip, read through a pipe) when the shared data has it: the line count of
- * CLV_REFERENCE.md (541,909 data lines) and 4,372 distinct customer ids. */
+/* The real UCI Online Retail CSV (gzip, read through a pipe) when the shared data has it: the line
+ * count of CLV_REFERENCE.md (541,909 data lines) and 4,372 distinct customer ids. */
 static void test_shared_online_retail(void **state)
 {
     const char *dir = getenv("OKAERI_SHARED_DATA");

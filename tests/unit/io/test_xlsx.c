@@ -202,7 +202,8 @@ static const char RELS[] =
     "<Relationship Id=\"rId2\" Type=\"x/worksheet\" Target=\"/xl/worksheets/cover.xml\"/>"
     "</Relationships>";
 static const char SST[] =
-    "<?xml version=\"1.0\"?><sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+    "<?xml version=\"1.0\"?><sst "
+    "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
     "<si><t>氏名</t></si>"
     "<si><r><rPr><b/></rPr><t>山田</t></r><r><t xml:space=\"preserve\"> 太郎</t></r>"
     "<rPh sb=\"0\" eb=\"2\"><t>ヤマダ</t></rPh><rPh sb=\"3\" eb=\"5\"><t>タロウ</t></rPh>"
@@ -210,17 +211,22 @@ static const char SST[] =
     "<si><t>1行目_x000D_\n2行目</t></si>"
     "<si><t>生年月日</t></si></sst>";
 static const char STYLES[] =
-    "<?xml version=\"1.0\"?><styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
-    "<numFmts count=\"2\"><numFmt numFmtId=\"164\" formatCode=\"[$-411]ggge&quot;年&quot;m&quot;月&quot;d&quot;日&quot;\"/>"
+    "<?xml version=\"1.0\"?><styleSheet "
+    "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+    "<numFmts count=\"2\"><numFmt numFmtId=\"164\" "
+    "formatCode=\"[$-411]ggge&quot;年&quot;m&quot;月&quot;d&quot;日&quot;\"/>"
     "<numFmt numFmtId=\"165\" formatCode=\"&quot;¥&quot;#,##0\"/></numFmts>"
     "<cellStyleXfs count=\"1\"><xf numFmtId=\"14\"/></cellStyleXfs>"
     "<cellXfs count=\"4\"><xf numFmtId=\"0\"/><xf numFmtId=\"164\"/><xf numFmtId=\"165\"/>"
     "<xf numFmtId=\"14\"/></cellXfs></styleSheet>";
 static const char SHEET[] =
-    "<?xml version=\"1.0\"?><x:worksheet xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+    "<?xml version=\"1.0\"?><x:worksheet "
+    "xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
     "<x:sheetData>"
-    "<x:row r=\"1\"><x:c r=\"A1\" t=\"s\"><x:v>0</x:v></x:c><x:c r=\"C1\" t=\"s\"><x:v>3</x:v></x:c></x:row>"
-    "<x:row r=\"2\"><x:c r=\"A2\" t=\"s\"><x:v>1</x:v></x:c><x:c r=\"B2\" s=\"2\"><x:v>12800</x:v></x:c>"
+    "<x:row r=\"1\"><x:c r=\"A1\" t=\"s\"><x:v>0</x:v></x:c><x:c r=\"C1\" "
+    "t=\"s\"><x:v>3</x:v></x:c></x:row>"
+    "<x:row r=\"2\"><x:c r=\"A2\" t=\"s\"><x:v>1</x:v></x:c><x:c r=\"B2\" "
+    "s=\"2\"><x:v>12800</x:v></x:c>"
     "<x:c r=\"C2\" s=\"1\"><x:v>43830</x:v></x:c></x:row>"
     "<x:row r=\"4\"><x:c t=\"inlineStr\"><x:is><x:r><x:t>髙</x:t></x:r><x:r><x:t>橋</x:t></x:r>"
     "<x:rPh sb=\"0\" eb=\"2\"><x:t>タカハシ</x:t></x:rPh></x:is></x:c>"

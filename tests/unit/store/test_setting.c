@@ -62,8 +62,7 @@ static void test_set_validates(void **state)
     assert_int_equal(store_setting_set(db, &cli, "state.lost_overrides_buyers", "No", &err), 0);
     assert_int_equal(store_setting_get(db, "state.lost_overrides_buyers", &b, &err), 0);
     assert_string_equal(b.data, "0");
-    assert_int_equal(store_setting_set(db, &cli, "state.lost_overrides_buyers", "maybe", &err),
-                     -1);
+    assert_int_equal(store_setting_set(db, &cli, "state.lost_overrides_buyers", "maybe", &err), -1);
     assert_int_equal(store_setting_set(db, &cli, "state.rule", "rhythm", &err), 0);
     assert_int_equal(store_setting_set(db, &cli, "state.rule", "magic", &err), -1);
     assert_non_null(strstr(err.message, "fixed, rhythm, p_alive"));
