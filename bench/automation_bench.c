@@ -41,7 +41,7 @@
 #include "store/playbook.h"
 #include "core/banned.h"
 
-#define RUNS 5
+#define RUNS             5
 #define RENDER_CUSTOMERS 100000
 
 static const char *const filters[] = {

@@ -157,7 +157,7 @@ struct name_cache {
     struct name_entry {
         char *key;
         char *name; /* NULL: not found */
-    } *v;
+    } * v;
     size_t n, cap;
 };
 
@@ -433,8 +433,8 @@ static void lost_candidates(struct run *R)
     mark = xcalloc(l->ncust ? l->ncust : 1, 1);
     for (k = 0; k < l->ndeals; k++) {
         const struct ledger_deal *d = &l->deals[k];
-        if (d->stage == DEAL_LOST && d->closed_day != LEDGER_NO_DAY &&
-            d->closed_day >= R->since && d->closed_day <= R->as_of + 1)
+        if (d->stage == DEAL_LOST && d->closed_day != LEDGER_NO_DAY && d->closed_day >= R->since &&
+            d->closed_day <= R->as_of + 1)
             mark[d->cust] = 1;
     }
     for (c = 0; c < l->ncust; c++) {
@@ -671,9 +671,8 @@ static void compute_deal_activity(struct run *R)
 }
 
 /* The reason to end e now, or NULL. */
-static const char *exit_reason(struct run *R, const struct playbook *pb,
-                               const struct enrollment *e, int unsubscribed, long c,
-                               const struct filter *seg)
+static const char *exit_reason(struct run *R, const struct playbook *pb, const struct enrollment *e,
+                               int unsubscribed, long c, const struct filter *seg)
 {
     int32_t trig;
     const char *rule = pb->exit_rule ? pb->exit_rule : "bought_again";
@@ -862,8 +861,8 @@ static const char SQL_QUEUE_EMAIL[] =
     "ON CONFLICT (enrollment_id, step_no) DO NOTHING";
 
 static int queue_email(struct run *R, const struct enrollment *e, const struct playbook_step *s,
-                       const struct contact *k, int32_t due, const char *status,
-                       const char *reason, struct ok_err *err)
+                       const struct contact *k, int32_t due, const char *status, const char *reason,
+                       struct ok_err *err)
 {
     struct db_stmt *st = NULL;
     struct template_vars v;
@@ -988,8 +987,7 @@ static int run_step(struct run *R, const struct enrollment *e, const struct play
         rc = db_commit(R->db, err);
     if (rc < 0) {
         db_rollback(R->db);
-        ok_err_prefix(err, "playbook %s step %d for customer %s", pb->name, s->step_no,
-                      k->cu.code);
+        ok_err_prefix(err, "playbook %s step %d for customer %s", pb->name, s->step_no, k->cu.code);
         return -1;
     }
     return batch_unit_done(R, err);
@@ -1003,7 +1001,7 @@ struct active_list {
         int64_t id, playbook_id, customer_id, deal_id;
         char triggered_on[11];
         int next_step;
-    } *v;
+    } * v;
     size_t n, cap;
 };
 
@@ -1384,15 +1382,13 @@ static int find_since(struct run *R, struct ok_err *err)
     int32_t day;
     iso(R->as_of, a);
     R->since = R->as_of - 1;
-    st = db_prepare(R->db,
-                    "SELECT max(as_of) FROM automation_runs WHERE status = 'done' AND as_of < ?",
-                    err);
+    st = db_prepare(
+        R->db, "SELECT max(as_of) FROM automation_runs WHERE status = 'done' AND as_of < ?", err);
     if (!st)
         return -1;
     db_bind_text(st, 1, a, 10);
     step = db_step(st, err);
-    if (step == DB_ROW && !db_column_is_null(st, 0) &&
-        parse_iso(db_column_text(st, 0), &day) == 0)
+    if (step == DB_ROW && !db_column_is_null(st, 0) && parse_iso(db_column_text(st, 0), &day) == 0)
         R->since = day;
     db_stmt_free(&st);
     return step < 0 ? -1 : 0;
@@ -1464,8 +1460,8 @@ static int run_pass(struct db *db, const struct automate_options *o, struct auto
         if (!needs)
             continue;
         if (!strcmp(pb->trigger_kind, "entered_segment") && pb->trigger_arg) {
-            int64_t id = store_lookup_id(db, "SELECT id FROM segments WHERE name = ?",
-                                         pb->trigger_arg, err);
+            int64_t id =
+                store_lookup_id(db, "SELECT id FROM segments WHERE name = ?", pb->trigger_arg, err);
             struct db_stmt *q;
             if (id <= 0) {
                 if (id == 0)
@@ -1538,7 +1534,7 @@ static int run_pass(struct db *db, const struct automate_options *o, struct auto
         goto out;
     rc = 0;
     goto out;
-fail_run: {
+fail_run : {
     struct ok_err e2;
     batch_abort(&R);
     run_finish(&R, run_id, "failed", err->message, &e2);
@@ -1581,10 +1577,9 @@ int automate_run(struct db *db, const struct automate_options *o, struct automat
         return run_pass(db, o, r, err);
     /* One pass at a time across all the servers and cron jobs on a database: a session lock,
      * released below or by the server when the connection ends (a crashed pass). */
-    if (db_query_i64(db,
-                     "SELECT CASE WHEN pg_try_advisory_lock(" AUTOMATE_LOCK_KEY
-                     ") THEN 1 ELSE 0 END",
-                     &got, err) < 0)
+    if (db_query_i64(
+            db, "SELECT CASE WHEN pg_try_advisory_lock(" AUTOMATE_LOCK_KEY ") THEN 1 ELSE 0 END",
+            &got, err) < 0)
         return -1;
     if (!got) {
         struct snapshot s;
@@ -1606,8 +1601,7 @@ int automate_run(struct db *db, const struct automate_options *o, struct automat
 /* ---- manual enrolment, exit, unsubscribe, tasks ---- */
 
 int64_t automate_enroll(struct db *db, const struct store_actor *who, const char *playbook,
-                        const char *customer_code, const char *on, int *created,
-                        struct ok_err *err)
+                        const char *customer_code, const char *on, int *created, struct ok_err *err)
 {
     struct enrollment e;
     char day[11], key[40];
@@ -1659,8 +1653,7 @@ int64_t automate_exit(struct db *db, const struct store_actor *who, const char *
     return n;
 }
 
-int automate_unsubscribe(struct db *db, const char *token, char **customer_code,
-                         struct ok_err *err)
+int automate_unsubscribe(struct db *db, const char *token, char **customer_code, struct ok_err *err)
 {
     static const struct store_actor unsub_actor = {0, "unsubscribe"};
     struct customer cu;
@@ -1729,8 +1722,8 @@ int64_t automate_task_done_seen(struct db *db, const struct store_actor *who, in
      * conflict, not overwritten */
     if (store_task_get(db, task_id, &t, err) < 0)
         goto fail;
-    aid = store_task_complete(db, who, task_id, version > 0 ? version : t.version, outcome, on,
-                              err);
+    aid =
+        store_task_complete(db, who, task_id, version > 0 ? version : t.version, outcome, on, err);
     if (aid < 0)
         goto fail;
     if (t.enrollment_id > 0 && outcome &&
@@ -1739,8 +1732,7 @@ int64_t automate_task_done_seen(struct db *db, const struct store_actor *who, in
         memset(&e, 0, sizeof(e));
         if (store_enrollment_get(db, t.enrollment_id, &e, err) < 0)
             goto fail;
-        if (!strcmp(e.status, "active") &&
-            store_enrollment_exit(db, who, e.id, outcome, err) < 0) {
+        if (!strcmp(e.status, "active") && store_enrollment_exit(db, who, e.id, outcome, err) < 0) {
             enrollment_release(&e);
             goto fail;
         }
@@ -1872,8 +1864,7 @@ int automate_stats(struct db *db, int days, struct buf *out, struct ok_err *err)
     for (i = 0; i < n; i++)
         buf_printf(out, "%s,%d,%s,%lld,%lld,%lld,%lld,%lld\n", v[i].playbook, v[i].step_no,
                    v[i].channel, (long long)v[i].enrolled, (long long)v[i].contacted,
-                   (long long)v[i].responded, (long long)v[i].converted,
-                   (long long)v[i].revenue);
+                   (long long)v[i].responded, (long long)v[i].converted, (long long)v[i].revenue);
     rc = 0;
 out:
     for (i = 0; i < n; i++) {

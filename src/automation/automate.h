@@ -39,8 +39,8 @@
 #include "store/store.h"
 
 struct automate_options {
-    int32_t as_of;   /* INT32_MIN: today in the database's time zone */
-    int no_send;     /* queue e-mail but do not send it */
+    int32_t as_of;                 /* INT32_MIN: today in the database's time zone */
+    int no_send;                   /* queue e-mail but do not send it */
     const struct store_actor *who; /* NULL: the system ("automation") */
     /* NULL: the pass loads the population itself (seconds for a million customers). Else a
      * population the caller holds, loaded from this database after its last change to

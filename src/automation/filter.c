@@ -98,37 +98,25 @@ static const struct field_def fields[] = {
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
 const char *const filter_field_names[] = {
-    "state",         "stage",       "rfm.r",   "rfm.f",       "rfm.m",     "rfm.segment",
-    "recency_days",  "orders",      "purchase_days", "revenue", "p_alive", "clv",
-    "last_purchase", "first_purchase", "created", "lost_reason", "cause",  "source",
-    "owner",         "consent",     "has_email", "kind",      "tag",       "attr.NAME",
-    NULL};
+    "state",   "stage",         "rfm.r",     "rfm.f",   "rfm.m", "rfm.segment",   "recency_days",
+    "orders",  "purchase_days", "revenue",   "p_alive", "clv",   "last_purchase", "first_purchase",
+    "created", "lost_reason",   "cause",     "source",  "owner", "consent",       "has_email",
+    "kind",    "tag",           "attr.NAME", NULL};
 
 /* ---- tokens ---- */
 
-enum tok {
-    T_END,
-    T_WORD,
-    T_NUMBER,
-    T_DATE,
-    T_STRING,
-    T_LP,
-    T_RP,
-    T_COMMA,
-    T_COLON,
-    T_OP
-};
+enum tok { T_END, T_WORD, T_NUMBER, T_DATE, T_STRING, T_LP, T_RP, T_COMMA, T_COLON, T_OP };
 
 enum op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE, OP_IN };
 static const char *const op_text[] = {"=", "!=", "<", "<=", ">", ">=", "in"};
 
 struct lexer {
     const char *s;
-    size_t n, pos;   /* pos: byte offset of the next unread byte */
-    enum tok tok;    /* current token */
+    size_t n, pos; /* pos: byte offset of the next unread byte */
+    enum tok tok;  /* current token */
     size_t start, len;
     enum op op;
-    char *text;      /* decoded text of a string token (owned) */
+    char *text; /* decoded text of a string token (owned) */
     struct ok_err *err;
 };
 
@@ -172,8 +160,8 @@ static int lex_fail(struct lexer *lx, size_t off, const char *fmt, const char *w
 {
     char found[64];
     describe_token(lx, found, sizeof(found));
-    ok_err_set(lx->err, OK_ERR_INVALID, "filter: position %ld: %s%s%s", char_pos(lx->s, off),
-               fmt, what ? ", found " : "", what ? found : "");
+    ok_err_set(lx->err, OK_ERR_INVALID, "filter: position %ld: %s%s%s", char_pos(lx->s, off), fmt,
+               what ? ", found " : "", what ? found : "");
     ok_err_locate(lx->err, "filter", 0);
     return -1;
 }
@@ -288,15 +276,15 @@ static int lex_next(struct lexer *lx)
     }
     lx->tok = T_WORD;
     lx->len = 1;
-    while (lx->len < 4 && i + lx->len < lx->n &&
-           ((unsigned char)s[i + lx->len] & 0xC0) == 0x80)
+    while (lx->len < 4 && i + lx->len < lx->n && ((unsigned char)s[i + lx->len] & 0xC0) == 0x80)
         lx->len++;
     return lex_fail(lx, i, "unexpected character", "x");
 }
 
 static int tok_is_kw(const struct lexer *lx, const char *kw)
 {
-    return lx->tok == T_WORD && lx->len == strlen(kw) && !strncasecmp(lx->s + lx->start, kw, lx->len);
+    return lx->tok == T_WORD && lx->len == strlen(kw) &&
+           !strncasecmp(lx->s + lx->start, kw, lx->len);
 }
 
 /* ---- tree ---- */
@@ -321,7 +309,7 @@ struct fnode {
     int nvals;
     size_t off;
     /* prepared */
-    char **attr_col;  /* F_ATTR: per customer value text or NULL */
+    char **attr_col;   /* F_ATTR: per customer value text or NULL */
     int attr_borrowed; /* attr_col's strings belong to the population */
     int32_t *tag_ids;  /* F_TAG with tag_names: per value its id, -1 none, -2 nobody's tag */
 };
@@ -392,9 +380,18 @@ static int enum_index(const char *(*name_of)(int), int count, const char *s)
     return -1;
 }
 
-static const char *state_name(int i) { return cust_state_id((enum cust_state)i); }
-static const char *stage_name(int i) { return cust_stage_id((enum cust_stage)i); }
-static const char *rfmseg_name(int i) { return rfm_segment_id((enum rfm_segment)i); }
+static const char *state_name(int i)
+{
+    return cust_state_id((enum cust_state)i);
+}
+static const char *stage_name(int i)
+{
+    return cust_stage_id((enum cust_stage)i);
+}
+static const char *rfmseg_name(int i)
+{
+    return rfm_segment_id((enum rfm_segment)i);
+}
 
 static void enum_list(struct buf *b, const char *(*name_of)(int), int count)
 {
@@ -427,9 +424,9 @@ static int parse_value(struct parser *p, const struct fnode *nd, struct fval *v)
     case TY_STATE:
     case TY_STAGE:
     case TY_RFMSEG: {
-        const char *(*nm)(int) = fd->type == TY_STATE ? state_name
+        const char *(*nm)(int) = fd->type == TY_STATE   ? state_name
                                  : fd->type == TY_STAGE ? stage_name
-                                                         : rfmseg_name;
+                                                        : rfmseg_name;
         int cnt = fd->type == TY_STATE   ? CUST_STATE_COUNT
                   : fd->type == TY_STAGE ? CUST_STAGE_COUNT
                                          : RFM_SEG_COUNT;
@@ -773,8 +770,8 @@ static int bind_node(struct fnode *nd, const struct filter_resolver *r, const ch
         if (nd->field->type == TY_LIST) {
             if (!r || !r->list_id)
                 continue;
-            id = r->list_id(r->ctx, nd->field->id == F_CAUSE ? "causes" : "lost_reasons", v->s,
-                            err);
+            id =
+                r->list_id(r->ctx, nd->field->id == F_CAUSE ? "causes" : "lost_reasons", v->s, err);
         } else if (nd->field->type == TY_OWNER) {
             if (!r || !r->user_id)
                 continue;
@@ -1181,9 +1178,9 @@ int filter_match(const struct filter *f, uint32_t c)
 }
 
 /* Column at a time: out[c] = the node's value for every selected row (sel[c] != 0), 0 for the
- * others; sel and out never overlap. One field over all customers per loop walks each column in order and leaves the
- * tree walk out of the per-customer work; `and` and `or` still evaluate their right side only
- * where it decides the result, as filter_match's short-circuit does. */
+ * others; sel and out never overlap. One field over all customers per loop walks each column in
+ * order and leaves the tree walk out of the per-customer work; `and` and `or` still evaluate their
+ * right side only where it decides the result, as filter_match's short-circuit does. */
 static void eval_rows(const struct filter *f, const struct fnode *nd, const uint8_t *sel,
                       uint8_t *out)
 {

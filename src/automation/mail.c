@@ -197,7 +197,8 @@ int mail_build(const struct mail_message *m, struct buf *out, struct ok_err *err
     struct tm tm;
     time_t t;
     if (!addr_ok(m->from_addr))
-        return ok_err_set(err, OK_ERR_INVALID, "the sender address '%s' is not valid (set smtp.from)",
+        return ok_err_set(err, OK_ERR_INVALID,
+                          "the sender address '%s' is not valid (set smtp.from)",
                           m->from_addr ? m->from_addr : "");
     if (!addr_ok(m->to_addr))
         return ok_err_set(err, OK_ERR_INVALID, "the recipient address '%s' is not valid",
@@ -364,8 +365,8 @@ int mail_send(const struct mail_config *c, const char *rcpt, const char *message
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     if (c->starttls && !strncmp(c->url, "smtp://", 7))
-        curl_easy_setopt(h, CURLOPT_USE_SSL, c->starttls == 2 ? (long)CURLUSESSL_ALL
-                                                              : (long)CURLUSESSL_TRY);
+        curl_easy_setopt(h, CURLOPT_USE_SSL,
+                         c->starttls == 2 ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
     if (c->user) {
         curl_easy_setopt(h, CURLOPT_USERNAME, c->user);
         curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");

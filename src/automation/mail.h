@@ -22,16 +22,16 @@
 #include "db/db.h"
 
 struct mail_message {
-    const char *from_addr;   /* required */
-    const char *from_name;   /* display name (any UTF-8), may be NULL */
-    const char *to_addr;     /* required */
-    const char *to_name;     /* may be NULL */
-    const char *subject;     /* UTF-8 */
-    const char *text;        /* text/plain body, UTF-8 */
-    const char *html;        /* text/html body; NULL: text only (single part) */
+    const char *from_addr;       /* required */
+    const char *from_name;       /* display name (any UTF-8), may be NULL */
+    const char *to_addr;         /* required */
+    const char *to_name;         /* may be NULL */
+    const char *subject;         /* UTF-8 */
+    const char *text;            /* text/plain body, UTF-8 */
+    const char *html;            /* text/html body; NULL: text only (single part) */
     const char *unsubscribe_url; /* NULL: no List-Unsubscribe headers */
-    const char *message_id;  /* without <>; NULL: none */
-    int64_t date_unix;       /* Date header; 0: now */
+    const char *message_id;      /* without <>; NULL: none */
+    int64_t date_unix;           /* Date header; 0: now */
 };
 
 /* Appends s as RFC 2047 encoded words (=?UTF-8?B?...?=) when it needs encoding, else as is.
@@ -51,10 +51,10 @@ int mail_build(const struct mail_message *m, struct buf *out, struct ok_err *err
 int mail_decode_header(const char *s, struct buf *out);
 
 struct mail_config {
-    char *url;      /* smtp://host:port or smtps://host:port */
-    char *from;     /* envelope and header From address */
+    char *url;  /* smtp://host:port or smtps://host:port */
+    char *from; /* envelope and header From address */
     char *from_name;
-    char *user;     /* NULL: no authentication */
+    char *user; /* NULL: no authentication */
     char *password;
     int starttls;   /* 0 off, 1 try, 2 required */
     long timeout_s; /* per message */

@@ -113,8 +113,8 @@ struct attr_build {
 
 struct load_ctx {
     struct population *p;
-    struct pop_map *raw_tags; /* tags text as stored -> first of its ids in tag_pool */
-    struct pop_map *tag_ids;  /* folded tag -> id */
+    struct pop_map *raw_tags;  /* tags text as stored -> first of its ids in tag_pool */
+    struct pop_map *tag_ids;   /* folded tag -> id */
     struct pop_map *attr_keys; /* attribute name -> column */
     struct attr_build *ab;
     size_t ab_cap, tag_names_cap, tag_pool_cap;

@@ -43,7 +43,7 @@ struct population {
     /* custom attributes, one column per name */
     struct filter_attr_column *attr_cols;
     size_t nattr_cols;
-    struct pop_map *by_code; /* code -> index, for population_find */
+    struct pop_map *by_code;     /* code -> index, for population_find */
     struct filter_population fp; /* points into the above */
 };
 

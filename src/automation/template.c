@@ -9,9 +9,9 @@
 #include "core/banned.h"
 
 const char *const template_var_names[TPL_COUNT] = {
-    "name",          "name_kana",  "code",     "company",  "owner",    "last_product",
-    "last_purchase", "days_since", "lost_reason", "deal", "business", "unsubscribe_url",
-    "today"};
+    "name",         "name_kana",       "code",       "company",     "owner",
+    "last_product", "last_purchase",   "days_since", "lost_reason", "deal",
+    "business",     "unsubscribe_url", "today"};
 
 static long char_pos(const char *s, size_t off)
 {
@@ -59,8 +59,9 @@ static int parse_placeholder(const char *text, size_t i, const char *what, int *
         for (j = 0; j < TPL_COUNT && n < sizeof(known); j++)
             n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s", j ? ", " : "",
                                   template_var_names[j]);
-        ok_err_set(err, OK_ERR_INVALID, "%s: position %ld: unknown placeholder {{%.*s}} (known: %s)",
-                   what, char_pos(text, i), (int)(z - a > 60 ? 60 : z - a), text + a, known);
+        ok_err_set(err, OK_ERR_INVALID,
+                   "%s: position %ld: unknown placeholder {{%.*s}} (known: %s)", what,
+                   char_pos(text, i), (int)(z - a > 60 ? 60 : z - a), text + a, known);
         ok_err_locate(err, what, 0);
     }
     return -1;
@@ -149,8 +150,8 @@ static void put_literal(struct buf *out, const char *s, size_t n, int html)
     }
 }
 
-int template_render(const char *text, const struct template_vars *vars, int html,
-                    struct buf *out, struct ok_err *err)
+int template_render(const char *text, const struct template_vars *vars, int html, struct buf *out,
+                    struct ok_err *err)
 {
     size_t i = 0, lit = 0;
     if (!text)

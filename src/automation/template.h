@@ -46,8 +46,8 @@ int template_check(const char *text, const char *what, struct ok_err *err);
 
 /* Appends text with its placeholders replaced. html: escape values (& < > " ') and turn line
  * breaks of the template into <br>. Returns 0, or -1 with err for a malformed template. */
-int template_render(const char *text, const struct template_vars *vars, int html,
-                    struct buf *out, struct ok_err *err);
+int template_render(const char *text, const struct template_vars *vars, int html, struct buf *out,
+                    struct ok_err *err);
 
 /* Appends s HTML-escaped. */
 void template_html_escape(struct buf *out, const char *s);

@@ -122,7 +122,8 @@ static void test_scan(void **state)
     {
         char want[1024];
         snprintf(want, sizeof(want),
-                 "%lld|C2|山田 太郎|ヤマダ タロウ|-|yamada@example.jp|vip,メルマガ|{\"rank\":3}|-|0|0|1|1\n"
+                 "%lld|C2|山田 太郎|ヤマダ "
+                 "タロウ|-|yamada@example.jp|vip,メルマガ|{\"rank\":3}|-|0|0|1|1\n"
                  "%lld|C1|株式会社テスト|-|株式会社テスト|-|-|{}|-|0|1|0|1\n"
                  "%lld|C3|佐藤 花子|-|-|sato@example.jp|-|{}|unsub|0|0|1|1\n",
                  (long long)id1, (long long)id2, (long long)id3);
