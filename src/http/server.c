@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "automation/automate.h"
+#include "automation/population.h"
 #include "core/log.h"
 #include "core/mem.h"
 #include "http/assets.h"
@@ -301,7 +302,51 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 /* ---- automation: one pass at start, then every auto_interval seconds ---- */
 
-static void automation_pass(struct server *s, struct db *db)
+/* The population the automation thread keeps between passes (loading it takes seconds for a
+ * million customers; a pass on a held one about one). It is reloaded when the server's snapshot
+ * has changed since (every write the server makes shows there, and on PostgreSQL other
+ * processes' writes too) and at least every POPULATION_MAX_AGE seconds, for writes made beside
+ * the server on SQLite. */
+#define POPULATION_MAX_AGE 600
+
+struct held_population {
+    struct population pop;
+    int loaded;
+    uint64_t version; /* snapshot version it was loaded at */
+    time_t loaded_at;
+};
+
+/* Makes sure hp holds a population as current as the server's snapshot; returns it or NULL
+ * (then the pass loads its own). */
+static struct population *held_population(struct server *s, struct db *db,
+                                          struct held_population *hp)
+{
+    struct ok_err err;
+    uint64_t version;
+    ok_err_clear(&err);
+    if (!snap_holder_acquire(&s->st.snap, db, &err)) {
+        log_error("automation: %s", err.message);
+        return NULL;
+    }
+    version = snap_holder_version(&s->st.snap);
+    snap_holder_end(&s->st.snap);
+    if (hp->loaded && hp->version == version && time(NULL) - hp->loaded_at < POPULATION_MAX_AGE)
+        return &hp->pop;
+    if (hp->loaded) {
+        population_release(&hp->pop);
+        hp->loaded = 0;
+    }
+    if (population_load(db, &hp->pop, INT32_MIN, &err) < 0) {
+        log_error("automation: %s", err.message);
+        return NULL;
+    }
+    hp->loaded = 1;
+    hp->version = version;
+    hp->loaded_at = time(NULL);
+    return &hp->pop;
+}
+
+static void automation_pass(struct server *s, struct db *db, struct held_population *hp)
 {
     struct automate_options o;
     struct automate_result res;
@@ -310,6 +355,7 @@ static void automation_pass(struct server *s, struct db *db)
     memset(&res, 0, sizeof(res));
     ok_err_clear(&err);
     o.as_of = INT32_MIN;
+    o.pop = held_population(s, db, hp);
     if (automate_run(db, &o, &res, &err) < 0) {
         log_error("automation: %s", err.message);
         return;
@@ -330,8 +376,10 @@ static void automation_pass(struct server *s, struct db *db)
 static void *automation_main(void *arg)
 {
     struct server *s = arg;
+    struct held_population hp;
     struct ok_err err;
     struct db *db;
+    memset(&hp, 0, sizeof(hp));
     ok_err_clear(&err);
     db = db_open(s->cfg->db_target, 0, &err);
     if (!db) {
@@ -342,7 +390,7 @@ static void *automation_main(void *arg)
     while (!s->auto_stop) {
         struct timespec until;
         pthread_mutex_unlock(&s->auto_mu);
-        automation_pass(s, db);
+        automation_pass(s, db, &hp);
         pthread_mutex_lock(&s->auto_mu);
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += s->auto_interval;
@@ -351,6 +399,8 @@ static void *automation_main(void *arg)
             ;
     }
     pthread_mutex_unlock(&s->auto_mu);
+    if (hp.loaded)
+        population_release(&hp.pop);
     db_close(&db);
     return NULL;
 }
