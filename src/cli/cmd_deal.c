@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/mem.h"
+#include "store/fields.h"
 #include "store/deal.h"
 #include "core/banned.h"
 
@@ -31,12 +31,6 @@ enum {
     OPT_VERSION,
     OPT_HELP
 };
-
-static void set_str(char **field, const char *v)
-{
-    free(*field);
-    *field = v && *v ? xstrdup(v) : NULL;
-}
 
 static int deal_add(struct cli *cli, int argc, char **argv)
 {
@@ -65,31 +59,31 @@ static int deal_add(struct cli *cli, int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (opt) {
         case OPT_CODE:
-            set_str(&d.code, optarg);
+            store_field_set(&d.code, optarg);
             break;
         case OPT_CUSTOMER:
-            set_str(&d.customer_code, optarg);
+            store_field_set(&d.customer_code, optarg);
             break;
         case OPT_KIND:
-            set_str(&d.kind, optarg);
+            store_field_set(&d.kind, optarg);
             break;
         case OPT_TITLE:
-            set_str(&d.title, optarg);
+            store_field_set(&d.title, optarg);
             break;
         case OPT_AMOUNT:
             amount = optarg;
             break;
         case OPT_OPENED:
-            set_str(&d.opened_at, optarg);
+            store_field_set(&d.opened_at, optarg);
             break;
         case OPT_OWNER:
-            set_str(&d.owner_login, optarg);
+            store_field_set(&d.owner_login, optarg);
             break;
         case OPT_TRIGGER:
-            set_str(&d.trigger, optarg);
+            store_field_set(&d.trigger, optarg);
             break;
         case OPT_PRODUCT:
-            set_str(&d.product_sku, optarg);
+            store_field_set(&d.product_sku, optarg);
             break;
         case OPT_HELP:
             printf("usage: okaeri deal add --customer CODE [options]\n\n"
@@ -376,7 +370,7 @@ static int deal_edit(struct cli *cli, int argc, char **argv)
     }
 #define SET(o, field)                                                                              \
     if (v[(o)-OPT_CODE])                                                                           \
-    set_str(&d.field, v[(o)-OPT_CODE])
+    store_field_set(&d.field, v[(o)-OPT_CODE])
     SET(OPT_KIND, kind);
     SET(OPT_TITLE, title);
     SET(OPT_OPENED, opened_at);

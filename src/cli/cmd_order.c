@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "core/mem.h"
+#include "store/fields.h"
 #include "store/order.h"
 #include "core/banned.h"
 
@@ -31,12 +31,6 @@ enum {
     OPT_VERSION,
     OPT_HELP
 };
-
-static void set_str(char **field, const char *v)
-{
-    free(*field);
-    *field = v && *v ? xstrdup(v) : NULL;
-}
 
 static int order_add(struct cli *cli, int argc, char **argv)
 {
@@ -66,7 +60,7 @@ static int order_add(struct cli *cli, int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (opt) {
         case OPT_CODE:
-            set_str(&o.order_code, optarg);
+            store_field_set(&o.order_code, optarg);
             break;
         case OPT_LINE:
             if (cli_parse_int("order add", "--line", optarg, 1, 1000000, &o.line_no) < 0) {
@@ -75,13 +69,13 @@ static int order_add(struct cli *cli, int argc, char **argv)
             }
             break;
         case OPT_CUSTOMER:
-            set_str(&o.customer_code, optarg);
+            store_field_set(&o.customer_code, optarg);
             break;
         case OPT_AT:
-            set_str(&o.ordered_at, optarg);
+            store_field_set(&o.ordered_at, optarg);
             break;
         case OPT_PRODUCT:
-            set_str(&o.product_sku, optarg);
+            store_field_set(&o.product_sku, optarg);
             break;
         case OPT_QUANTITY:
             if (cli_parse_int("order add", "--quantity", optarg, -1000000000, 1000000000,
@@ -97,13 +91,13 @@ static int order_add(struct cli *cli, int argc, char **argv)
             amount = optarg;
             break;
         case OPT_CHANNEL:
-            set_str(&o.channel, optarg);
+            store_field_set(&o.channel, optarg);
             break;
         case OPT_STORE:
-            set_str(&o.store, optarg);
+            store_field_set(&o.store, optarg);
             break;
         case OPT_ORIGINAL:
-            set_str(&o.original_code, optarg);
+            store_field_set(&o.original_code, optarg);
             break;
         case OPT_HELP:
             printf("usage: okaeri order add --code ORDER --customer CODE --at DATE\n"
@@ -360,13 +354,13 @@ static int order_edit(struct cli *cli, int argc, char **argv)
     if (load_line(db, id, expected, &o, &err) < 0)
         goto fail;
     if (at)
-        set_str(&o.ordered_at, at);
+        store_field_set(&o.ordered_at, at);
     if (product)
-        set_str(&o.product_sku, product);
+        store_field_set(&o.product_sku, product);
     if (channel)
-        set_str(&o.channel, channel);
+        store_field_set(&o.channel, channel);
     if (store)
-        set_str(&o.store, store);
+        store_field_set(&o.store, store);
     if (has_quantity)
         o.quantity = quantity;
     if (unit_price) {

@@ -12,12 +12,12 @@
 #include "core/json_out.h"
 #include "core/mem.h"
 #include "core/text.h"
+#include "store/fields.h"
 #include "core/banned.h"
 
 void customer_set(char **field, const char *value)
 {
-    free(*field);
-    *field = value && *value ? xstrdup(value) : NULL;
+    store_field_set(field, value);
 }
 
 void customer_release(struct customer *c)
