@@ -10,7 +10,6 @@
 
 #include "core/date.h"
 #include "core/json_out.h"
-#include "core/mem.h"
 #include "core/text.h"
 #include "store/fields.h"
 #include "core/banned.h"
