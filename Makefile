@@ -126,7 +126,8 @@ run: deps
 	@scripts/run
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@# the release unit programs too: tests/pg/run runs the PostgreSQL-aware ones from build/rel
+	@$(MAKE) --no-print-directory all test-build
 	@$(MAKE) --no-print-directory SANITIZE=1 all test-build
 	@tests/run-all build/san ./okaeri
 
