@@ -89,7 +89,7 @@ struct history_sink {
 int store_history_scan(struct db *db, const struct history_sink *sink, struct ok_err *err);
 
 /* How many readers scan the order lines: 0 (the default) decides per scan (two when the database
- * is a SQLite file and a core is idle), 1 or 2 force it (2 still needs a SQLite file), e.g. in
+ * is a SQLite file and the machine has two cores), 1 or 2 force it (2 still needs a SQLite file), e.g. in
  * tests and measurements. Process-wide; set it before scans run. */
 void store_history_set_readers(int n);
 
