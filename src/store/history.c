@@ -3,14 +3,14 @@
  *
  * The order lines dominate (10 M rows for 1 M customers); SQLite's part of reading them is
  * about 0.3 us a row. With the batch callback they are read by one reader or, on a machine with
- * two cores or more, in 16 chunks of the rowid range by two threads from both ends, each on its own connection
- * (one struct db is never shared between threads), the second starting at once while the first
- * reads the customers and the smaller tables. SQLite here is built
- * without sqlite3_snapshot_open, so the second connection's snapshot is checked instead: it reads
- * PRAGMA data_version before the first connection starts its read transaction and again as the
- * first statement of its own; equal values mean no other connection committed in between, so
- * both transactions see the same commit. (Mapping the file with mmap_size saved no CPU time
- * measurably but shows the mapped file in the resident size of each connection: not used.)
+ * two cores or more, in 16 chunks of the rowid range by two threads from both ends, each on its own
+ * connection (one struct db is never shared between threads), the second starting at once while the
+ * first reads the customers and the smaller tables. SQLite here is built without
+ * sqlite3_snapshot_open, so the second connection's snapshot is checked instead: it reads PRAGMA
+ * data_version before the first connection starts its read transaction and again as the first
+ * statement of its own; equal values mean no other connection committed in between, so both
+ * transactions see the same commit. (Mapping the file with mmap_size saved no CPU time measurably
+ * but shows the mapped file in the resident size of each connection: not used.)
  */
 #include "store/history.h"
 

@@ -89,8 +89,8 @@ struct history_sink {
 int store_history_scan(struct db *db, const struct history_sink *sink, struct ok_err *err);
 
 /* How many readers scan the order lines: 0 (the default) decides per scan (two when the database
- * is a SQLite file and the machine has two cores), 1 or 2 force it (2 still needs a SQLite file), e.g. in
- * tests and measurements. Process-wide; set it before scans run. */
+ * is a SQLite file and the machine has two cores), 1 or 2 force it (2 still needs a SQLite file),
+ * e.g. in tests and measurements. Process-wide; set it before scans run. */
 void store_history_set_readers(int n);
 
 /* The order-code hash used for history_line.order_key (FNV-1a, 32 bits). */
