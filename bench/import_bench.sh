@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Import benchmark: an orders CSV made from the demo business (okaeri export orders), imported
 # into a database holding the demo's customers, against the sqlite3 shell's .import of the same
-# file into a bare table. Prints `key value` lines.
+# file into a bare table, and against the engine alone copying the same lines (INSERT ... SELECT):
+# the floor of any import into SQLite on this machine. Prints `key value` lines.
 #   IMPORT_BENCH_LINES  order lines in the file (default 1,000,000)
 #   IMPORT_BENCH_DIR    work directory (default build/bench-import)
 #   IMPORT_BENCH_SOURCE a demo database to export from (default: a new demo)
@@ -52,6 +53,34 @@ sqlite3 "$work/bare.db" ".mode csv" ".import $work/orders.csv t"
 t1=$(date +%s.%N)
 sq=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
 
+# The engine's floor: the same order lines copied inside SQLite (INSERT ... SELECT from the
+# imported database into an empty okaeri database, no parsing, no binding, journal off, the
+# customer index built after), the least time any import into SQLite can take on this machine.
+"$okaeri" --db "$work/floor.db" init >/dev/null
+sqlite3 "$work/floor.db" <<SQL >/dev/null
+PRAGMA journal_mode=DELETE;
+ATTACH '$work/dst.db' AS src;
+INSERT INTO customers SELECT * FROM src.customers;
+INSERT INTO products SELECT * FROM src.products;
+DROP INDEX orders_customer;
+SQL
+sync
+t0=$(date +%s.%N)
+sqlite3 "$work/floor.db" <<SQL >/dev/null
+PRAGMA foreign_keys=OFF;
+PRAGMA synchronous=OFF;
+PRAGMA journal_mode=OFF;
+PRAGMA cache_size=-400000;
+ATTACH '$work/dst.db' AS src;
+BEGIN;
+INSERT INTO orders SELECT * FROM src.orders;
+COMMIT;
+CREATE INDEX orders_customer ON orders(customer_id, ordered_at);
+SQL
+t1=$(date +%s.%N)
+floor=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+rm -f "$work/floor.db"
+
 new=$(awk '/^  new/ { print $2 }' "$work/import.out")
 unchanged=$(awk '/^  unchanged/ { print $2 }' "$work/reimport.out")
 echo "import_lines $got"
@@ -63,4 +92,6 @@ echo "reimport_unchanged $unchanged"
 echo "reimport_seconds $rewall"
 echo "reimport_peak_rss_mib $((rerss / 1024))"
 echo "sqlite_import_seconds $sq"
+echo "engine_floor_seconds $floor"
+echo "engine_floor_lines_per_second $(awk -v l="$got" -v w="$floor" 'BEGIN { printf "%.0f", l / w }')"
 echo "import_to_sqlite_import_ratio $(awk -v a="$wall" -v b="$sq" 'BEGIN { printf "%.2f", a / b }')"
