@@ -7,29 +7,25 @@
 #include "core/date.h"
 #include "core/banned.h"
 
-struct table *summary_report(const struct snapshot *s, int32_t as_of, const double *p_alive,
-                             struct ok_err *err)
+struct table *summary_from_view(const struct analytics_view *v, int money_decimals)
 {
-    struct analytics_view v;
     uint64_t by_state[CUST_STATE_COUNT] = {0}, by_stage[CUST_STAGE_COUNT] = {0};
     int64_t rev_state[CUST_STATE_COUNT] = {0}, rev_stage[CUST_STAGE_COUNT] = {0};
     uint64_t total = 0;
     struct table *t;
     uint32_t i;
     int k;
-    if (analytics_view_compute(&v, s->ledger, &s->settings, as_of, p_alive, err) < 0)
-        return NULL;
-    for (i = 0; i < v.n; i++) {
-        if (v.state[i] == CUST_STATE_NONE)
+    for (i = 0; i < v->n; i++) {
+        if (v->state[i] == CUST_STATE_NONE)
             continue;
         total++;
-        by_state[v.state[i]]++;
-        by_stage[v.stage[i]]++;
-        rev_state[v.state[i]] += v.m[i].revenue;
-        rev_stage[v.stage[i]] += v.m[i].revenue;
+        by_state[v->state[i]]++;
+        by_stage[v->stage[i]]++;
+        rev_state[v->state[i]] += v->m[i].revenue;
+        rev_stage[v->stage[i]] += v->m[i].revenue;
     }
     t = table_new("summary");
-    table_set_money_decimals(t, s->money_decimals);
+    table_set_money_decimals(t, money_decimals);
     table_add_column(t, "section", TABLE_TEXT);
     table_add_column(t, "name", TABLE_TEXT);
     table_add_column(t, "label_ja", TABLE_TEXT);
@@ -56,9 +52,20 @@ struct table *summary_report(const struct snapshot *s, int32_t as_of, const doub
     }
     {
         char day[11];
-        date_format_iso(as_of, day);
+        date_format_iso(v->as_of, day);
         table_add_note(t, "as of %s: %llu customers", day, (unsigned long long)total);
     }
+    return t;
+}
+
+struct table *summary_report(const struct snapshot *s, int32_t as_of, const double *p_alive,
+                             struct ok_err *err)
+{
+    struct analytics_view v;
+    struct table *t;
+    if (analytics_view_compute(&v, s->ledger, &s->settings, as_of, p_alive, err) < 0)
+        return NULL;
+    t = summary_from_view(&v, s->money_decimals);
     analytics_view_release(&v);
     return t;
 }

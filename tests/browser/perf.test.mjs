@@ -1,6 +1,9 @@
 // perf.test.mjs - how fast the pages a manager opens first are usable, in headless chromium
 // against the server tests/browser/run started (its demo size: `tests/browser/run BIN 1000000`
 // for the issue's 1M-customer target). Prints "ui_<what>_ms N" lines:
+//   dashboard_first - the first navigation to #/dashboard after logging in, on a server that
+//                     has computed no report yet (as after a start or any change of the data:
+//                     reports are cached per snapshot version); not held to the limit
 //   dashboard_cold  - page load of #/dashboard (HTML, modules, Chart.js) until the charts are
 //                     drawn and every card has its content
 //   dashboard       - the same by navigating within the app (modules cached, as a user does)
@@ -44,7 +47,7 @@ async function waitFor(fn, arg, timeout = 60000) {
         await new Promise((r) => setTimeout(r, 10));
     }
 }
-async function measure(name, fn) {
+async function measure(name, fn, limit = LIMIT) {
     problems = [];
     try {
         const t0 = Date.now();
@@ -52,33 +55,50 @@ async function measure(name, fn) {
         const ms = Date.now() - t0;
         timings[name] = ms;
         if (problems.length) throw new Error(problems.join('\n  '));
-        if (ms > LIMIT) throw new Error(`${ms} ms, over the ${LIMIT} ms limit`);
+        if (ms > limit) throw new Error(`${ms} ms, over the ${limit} ms limit`);
         passed++;
         console.log(`ok   ${name} ${ms} ms`);
+        if (process.env.OKAERI_UI_TRACE) await trace();
     } catch (e) {
         failed++;
         console.log(`FAIL ${name}\n  ${String(e.message || e).split('\n').slice(0, 8).join('\n  ')}`);
     }
 }
+// OKAERI_UI_TRACE=1: after each measure, the requests it made (start and duration in ms from
+// the page's time origin, path), to see where the time goes.
+async function trace() {
+    const entries = await page.evaluate(() => {
+        const e = performance.getEntriesByType('resource').map((x) => [Math.round(x.startTime), Math.round(x.duration), x.name.replace(location.origin, '')]);
+        performance.clearResourceTimings();
+        return e;
+    });
+    for (const e of entries) console.log('  trace', e.join(' '));
+}
 const dashboardReady = () => document.querySelectorAll('.chart canvas').length >= 5 && document.querySelectorAll('.tile').length >= 6 &&
     ![...document.querySelectorAll('main .card .loading')].length;
 
-// log in (not timed)
-await page.goto(BASE + '/');
+// log in (not timed) from a page that computes no report (settings), so that the first
+// dashboard below is a navigation like the others, only to a server that has computed nothing
+await page.goto(BASE + '/#/settings');
 await page.waitForSelector('form.login');
 await page.fill('input[name=login]', process.env.OKAERI_LOGIN);
 await page.fill('input[name=password]', process.env.OKAERI_PASSWORD);
 await page.click('form.login button[type=submit]');
 await page.waitForSelector('#nav a');
-// first requests after start may reload the snapshot (automation's first pass): not timed
-await waitFor(dashboardReady);
+await page.waitForSelector('main form[data-form=display]');
+// no limit: the first reports after a start may wait for the snapshot's first reload
+await measure('dashboard_first', async () => {
+    await page.evaluate(() => { location.hash = '#/dashboard'; });
+    await page.waitForSelector('.tile');
+    await waitFor(dashboardReady);
+}, Infinity);
 
 await measure('dashboard_cold', async () => {
     await page.reload();
     await waitFor(dashboardReady);
 });
 await page.evaluate(() => { location.hash = '#/settings'; });
-await page.waitForSelector('main form');
+await page.waitForSelector('main form[data-form=display]');
 await measure('dashboard', async () => {
     await page.evaluate(() => { location.hash = '#/dashboard'; });
     await page.waitForSelector('.tile');
@@ -99,10 +119,6 @@ await measure('customer', async () => {
     await waitFor(() => document.querySelectorAll('.timeline li').length > 0 && document.querySelector('dl.kv.value, .value-none'));
 });
 
-if (process.env.OKAERI_UI_TRACE) {
-    const entries = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => [Math.round(e.startTime), Math.round(e.duration), e.name.replace(location.origin, '')]));
-    for (const e of entries.slice(-40)) console.log('trace', e.join(' '));
-}
 for (const [k, v] of Object.entries(timings)) console.log(`ui_${k}_ms ${v}`);
 await context.close();
 console.log(`browser-perf: ${passed} passed, ${failed} failed`);

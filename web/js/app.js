@@ -102,11 +102,11 @@ export async function startSession(s) {
     session.user = s.user;
     api.setCsrf(s.csrf_token);
     localStorage.setItem('okaeri.loggedIn', '1');
-    try {
-        await api.loadRoutes();
-        const cur = await api.get('/settings/currency');
-        setCurrency(cur.value);
-    } catch { /* the defaults do */ }
+    // Both at once: on a page load they stand between the session and the first page's data.
+    await Promise.all([
+        api.loadRoutes().catch(() => { /* pages then say the endpoints are missing */ }),
+        api.get('/settings/currency').then((cur) => setCurrency(cur.value), () => { /* the default does */ }),
+    ]);
 }
 
 export function endSession() {
