@@ -235,7 +235,10 @@ int auth_session_delete(struct db *db, int64_t session_id, struct ok_err *err)
 int auth_session_delete_user(struct db *db, int64_t user_id, struct ok_err *err)
 {
     static const char sql[] = "DELETE FROM sessions WHERE user_id = ?";
-    return exec_id(db, sql, user_id, err);
+    int rc = exec_id(db, sql, user_id, err);
+    /* the user's tokens change with it (disabled, new password) */
+    auth_token_cache_flush();
+    return rc;
 }
 
 static const char SQL_TOKEN_INSERT[] =
@@ -277,23 +280,132 @@ int auth_token_create(struct db *db, int64_t user_id, const char *name, int64_t 
 }
 
 static const char SQL_TOKEN_LOOKUP[] =
-    "SELECT u.id, u.login, u.role, t.id, COALESCE(t.last_used_at, '') FROM api_tokens t "
+    "SELECT u.id, u.login, u.role, t.id, COALESCE(t.last_used_at, ''), "
+    "COALESCE(t.expires_at, '') FROM api_tokens t "
     "JOIN users u ON u.id = t.user_id "
     "WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)"
     " AND u.disabled = 0";
 static const char SQL_TOKEN_TOUCH[] = "UPDATE api_tokens SET last_used_at = ? WHERE id = ?";
+
+/* ---- the token cache ------------------------------------------------------------------------
+ * Direct-mapped on the digest, one mutex: a lookup holds it for a memcmp and a copy, next to a
+ * request of tens of microseconds, so a finer scheme would not show. Only tokens found live are
+ * kept (an unknown token always asks the database, so guessing cannot fill the table). A flush
+ * bumps the generation; a lookup that read the database before a flush does not store what it
+ * read (gen_before), so a revocation can never be undone by a lookup racing with it. */
+#define TOKEN_CACHE_SLOTS 256
+
+struct token_cache_entry {
+    char digest[65]; /* "" when empty */
+    char expires_at[20];
+    uint64_t gen;
+    int64_t until_ms; /* CLOCK_MONOTONIC */
+    struct auth_identity id;
+};
+
+static struct {
+    pthread_mutex_t mu;
+    int seconds; /* 0: off */
+    uint64_t gen;
+    uint64_t hits, misses;
+    struct token_cache_entry slot[TOKEN_CACHE_SLOTS];
+} token_cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static struct token_cache_entry *cache_slot(const char *digest)
+{
+    /* the digest is SHA-256 in hex: its first 8 digits are as good as any hash of it */
+    unsigned long h = 0;
+    int i;
+    for (i = 0; i < 8; i++)
+        h = h * 16 + (unsigned long)(digest[i] <= '9' ? digest[i] - '0' : digest[i] - 'a' + 10);
+    return &token_cache.slot[h % TOKEN_CACHE_SLOTS];
+}
+
+void auth_token_cache_enable(int seconds)
+{
+    pthread_mutex_lock(&token_cache.mu);
+    token_cache.seconds = seconds > 0 ? seconds : 0;
+    token_cache.gen++;
+    pthread_mutex_unlock(&token_cache.mu);
+}
+
+void auth_token_cache_flush(void)
+{
+    pthread_mutex_lock(&token_cache.mu);
+    token_cache.gen++;
+    pthread_mutex_unlock(&token_cache.mu);
+}
+
+void auth_token_cache_stats(uint64_t *hits, uint64_t *misses)
+{
+    pthread_mutex_lock(&token_cache.mu);
+    *hits = token_cache.hits;
+    *misses = token_cache.misses;
+    pthread_mutex_unlock(&token_cache.mu);
+}
+
+/* 1 and id filled when digest is cached and still live at now, else 0; *gen receives the
+ * generation to pass to cache_store after asking the database. */
+static int cache_find(const char *digest, const char *now, struct auth_identity *id,
+                      uint64_t *gen)
+{
+    struct token_cache_entry *e;
+    int found = 0;
+    pthread_mutex_lock(&token_cache.mu);
+    *gen = token_cache.gen;
+    if (token_cache.seconds > 0) {
+        e = cache_slot(digest);
+        if (e->gen == token_cache.gen && !strcmp(e->digest, digest) &&
+            e->until_ms > monotonic_ms() && (!e->expires_at[0] || strcmp(e->expires_at, now) > 0)) {
+            *id = e->id;
+            found = 1;
+            token_cache.hits++;
+        } else {
+            token_cache.misses++;
+        }
+    }
+    pthread_mutex_unlock(&token_cache.mu);
+    return found;
+}
+
+static void cache_store(const char *digest, const char *expires_at,
+                        const struct auth_identity *id, uint64_t gen)
+{
+    struct token_cache_entry *e;
+    pthread_mutex_lock(&token_cache.mu);
+    if (token_cache.seconds > 0 && gen == token_cache.gen) {
+        e = cache_slot(digest);
+        snprintf(e->digest, sizeof(e->digest), "%s", digest);
+        snprintf(e->expires_at, sizeof(e->expires_at), "%s", expires_at);
+        e->gen = gen;
+        e->until_ms = monotonic_ms() + (int64_t)token_cache.seconds * 1000;
+        e->id = *id;
+    }
+    pthread_mutex_unlock(&token_cache.mu);
+}
 
 int auth_token_lookup(struct db *db, const char *token, struct auth_identity *id,
                       struct ok_err *err)
 {
     char digest[65], now[20], stale[20];
     int rc, touch;
+    uint64_t gen;
     int64_t t = date_now_unix();
-    struct db_stmt *st = db_cached(db, SQL_TOKEN_LOOKUP, err);
-    if (!st)
-        return -1;
+    struct db_stmt *st;
     auth_token_digest(token, digest);
     auth_utc_string(t, now);
+    if (cache_find(digest, now, id, &gen))
+        return 1;
+    st = db_cached(db, SQL_TOKEN_LOOKUP, err);
+    if (!st)
+        return -1;
     auth_utc_string(t - 3600, stale);
     db_bind_text(st, 1, digest, (size_t)-1);
     db_bind_text(st, 2, now, (size_t)-1);
@@ -306,6 +418,8 @@ int auth_token_lookup(struct db *db, const char *token, struct auth_identity *id
     id->token_id = db_column_i64(st, 3);
     /* last use is kept to the hour: a write per request would serialise all readers */
     touch = strcmp(db_column_text(st, 4), stale) < 0;
+    if (rc == 1)
+        cache_store(digest, db_column_text(st, 5), id, gen);
     db_reset(st);
     if (touch && rc == 1) {
         struct ok_err ignored;
@@ -325,6 +439,7 @@ int auth_token_revoke(struct db *db, int64_t user_id, int64_t token_id, struct o
     static const char sql[] = "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND "
                               "revoked_at IS NULL AND (? = 0 OR user_id = ?)";
     char now[20];
+    int rc;
     struct db_stmt *st = db_cached(db, sql, err);
     if (!st)
         return -1;
@@ -333,7 +448,10 @@ int auth_token_revoke(struct db *db, int64_t user_id, int64_t token_id, struct o
     db_bind_i64(st, 2, token_id);
     db_bind_i64(st, 3, user_id);
     db_bind_i64(st, 4, user_id);
-    if (db_step(st, err) < 0)
+    rc = db_step(st, err);
+    /* after the write: a lookup racing with it must not store what it read before */
+    auth_token_cache_flush();
+    if (rc < 0)
         return -1;
     if (db_changes(db) == 0)
         return ok_err_set(err, OK_ERR_NOT_FOUND, "there is no live token %lld",

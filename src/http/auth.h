@@ -90,6 +90,18 @@ int auth_token_create(struct db *db, int64_t user_id, const char *name, int64_t 
 /* Resolves a bearer token: 1 found, 0 unknown/revoked/expired or disabled user, -1 error. */
 int auth_token_lookup(struct db *db, const char *token, struct auth_identity *id,
                       struct ok_err *err);
+/* The token cache, for the server: a token found live is remembered for `seconds` (0: no cache,
+ * the default), so that a request carrying it needs no database round trip for it. Within
+ * this process the cache is exact: auth_token_revoke and auth_session_delete_user flush it,
+ * and the server flushes it after every state-changing request (a role change, a disabled
+ * user). A revocation made by another process (another server on the same PostgreSQL, the
+ * CLI) takes effect here within `seconds`; an expiry at once. Sessions are not cached: a logout
+ * on one server ends the session on all of them at once. */
+void auth_token_cache_enable(int seconds);
+/* Forgets every cached token. Thread-safe; call after the write has committed. */
+void auth_token_cache_flush(void);
+/* Lookups answered from the cache and lookups that asked the database (for tests and logs). */
+void auth_token_cache_stats(uint64_t *hits, uint64_t *misses);
 /* Revokes token id of user_id (user_id 0: of anyone). OK_ERR_NOT_FOUND when none is live. */
 int auth_token_revoke(struct db *db, int64_t user_id, int64_t token_id, struct ok_err *err);
 /* Appends one token as JSON (never the secret). */

@@ -269,6 +269,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         while (c->req.db->tx_depth > 0)
             db_rollback(c->req.db);
     }
+    /* Any write may have changed who a token stands for (a role, a disabled user, a revoked
+     * token): the next request through this server sees it at once. Writes are rare next to
+     * reads, and a flush costs one lookup per token afterwards. */
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        auth_token_cache_flush();
     return respond(s, c);
 }
 
@@ -426,6 +431,29 @@ static int automation_interval(const struct http_config *cfg)
     return (int)v;
 }
 
+/* Seconds an API token found live is cached (auth.h): the configured value, else
+ * $OKAERI_TOKEN_CACHE ("off" or 0-3600), else 2. Short, because it is how long a token revoked
+ * on another server stays usable here; long enough that busy clients skip the round trip. */
+static int token_cache_seconds(const struct http_config *cfg)
+{
+    const char *e = getenv("OKAERI_TOKEN_CACHE");
+    char *end;
+    long v;
+    if (cfg->token_cache)
+        return cfg->token_cache > 0 ? cfg->token_cache : 0;
+    if (!e || !*e)
+        return 2;
+    if (!strcmp(e, "off"))
+        return 0;
+    errno = 0;
+    v = strtol(e, &end, 10);
+    if (errno || *end || v < 0 || v > 3600) {
+        log_error("OKAERI_TOKEN_CACHE must be seconds (0-3600) or off; using 2");
+        return 2;
+    }
+    return (int)v;
+}
+
 static void automation_stop(struct server *s)
 {
     if (!s->auto_started)
@@ -502,6 +530,7 @@ int http_serve(const struct http_config *cfg, struct ok_err *err)
         return -1;
     if (auth_init(err) < 0)
         return -1;
+    auth_token_cache_enable(token_cache_seconds(cfg));
     /* Before any other connection opens, so that they all carry this process's origin and no
      * write between listening and loading the snapshot is missed (store/changes.h). */
     ch = changes_open(cfg->db_target, err);

@@ -7,7 +7,9 @@
  * never take a global lock. Limits: request body (413), connection memory, which bounds the
  * header size (MHD answers 431), number of connections and idle time per connection (slow
  * clients are dropped). SIGTERM/SIGINT stop accepting, let in-flight requests finish, then
- * close the database connections.
+ * close the database connections. API tokens found live are cached for a couple of seconds
+ * (auth_token_cache_enable), so that a request with a token makes no round trip for it; the
+ * cache is flushed after every state-changing request.
  *
  * Automation (automate.h) runs in its own thread with its own database connection: one pass at
  * start, then one every minute; a pass that changed something marks the reports snapshot
@@ -32,6 +34,8 @@ struct http_config {
     FILE *announce;        /* where "listening on ..." is printed (stdout) */
     int automate_interval; /* seconds between automation passes; 0: $OKAERI_AUTOMATE_INTERVAL
                               or 60; -1: none */
+    int token_cache;       /* seconds a live API token is cached (auth.h); 0: $OKAERI_TOKEN_CACHE
+                              or 2; -1: none */
 };
 
 /* Loads the snapshot, listens, serves until SIGTERM or SIGINT, then shuts down gracefully.
