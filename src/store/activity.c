@@ -68,8 +68,9 @@ void activity_to_json(const struct activity *a, struct buf *out)
     "a.body, a.outcome, a.deal_id, a.task_id, a.created_at FROM activities a "                     \
     "JOIN customers c ON c.id = a.customer_id LEFT JOIN users u ON u.id = a.user_id "
 
-static void read_row(struct db_stmt *st, struct activity *a)
+static void read_row(struct db_stmt *st, void *out)
 {
+    struct activity *a = out;
     a->id = db_column_i64(st, 0);
     a->code = db_column_strdup(st, 1);
     a->customer_code = db_column_strdup(st, 2);
@@ -88,32 +89,14 @@ static void read_row(struct db_stmt *st, struct activity *a)
 static const char SQL_GET_BY_ID[] = SELECT_ACTIVITY "WHERE a.id = ?";
 static const char SQL_GET_BY_CODE[] = SELECT_ACTIVITY "WHERE a.code = ?";
 
+static const struct store_getter getter = {
+    SQL_GET_BY_CODE, SQL_GET_BY_ID, "activity", "with code", "", read_row};
+
 static int get_one(struct db *db, const char *code, int64_t id, struct activity *out,
                    struct ok_err *err)
 {
-    struct db_stmt *st = db_cached(db, code ? SQL_GET_BY_CODE : SQL_GET_BY_ID, err);
-    int rc;
     memset(out, 0, sizeof(*out));
-    if (!st)
-        return -1;
-    if (code)
-        db_bind_text(st, 1, code, (size_t)-1);
-    else
-        db_bind_i64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc == DB_ROW)
-        read_row(st, out);
-    db_reset(st);
-    if (rc < 0)
-        return -1;
-    if (rc == DB_DONE) {
-        if (code)
-            ok_err_set(err, OK_ERR_NOT_FOUND, "no activity with code '%.100s'", code);
-        else
-            ok_err_set(err, OK_ERR_NOT_FOUND, "no activity with id %lld", (long long)id);
-        return -1;
-    }
-    return 0;
+    return store_get_row(db, &getter, code, id, out, err);
 }
 
 int store_activity_get_by_id(struct db *db, int64_t id, struct activity *out, struct ok_err *err)

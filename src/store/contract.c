@@ -62,8 +62,9 @@ void contract_to_json(const struct contract *c, struct buf *out)
     "r.code, k.end_note, k.created_at FROM contracts k JOIN customers c ON c.id = k.customer_id "  \
     "LEFT JOIN products p ON p.id = k.product_id LEFT JOIN causes r ON r.id = k.end_reason_id "
 
-static void read_row(struct db_stmt *st, struct contract *c)
+static void read_row(struct db_stmt *st, void *out)
 {
+    struct contract *c = out;
     c->id = db_column_i64(st, 0);
     c->code = db_column_strdup(st, 1);
     c->customer_code = db_column_strdup(st, 2);
@@ -80,32 +81,14 @@ static void read_row(struct db_stmt *st, struct contract *c)
 static const char SQL_GET_BY_ID[] = SELECT_CONTRACT "WHERE k.id = ?";
 static const char SQL_GET_BY_CODE[] = SELECT_CONTRACT "WHERE k.code = ?";
 
+static const struct store_getter getter = {
+    SQL_GET_BY_CODE, SQL_GET_BY_ID, "contract", "with code", "", read_row};
+
 static int get_one(struct db *db, const char *code, int64_t id, struct contract *out,
                    struct ok_err *err)
 {
-    struct db_stmt *st = db_cached(db, code ? SQL_GET_BY_CODE : SQL_GET_BY_ID, err);
-    int rc;
     memset(out, 0, sizeof(*out));
-    if (!st)
-        return -1;
-    if (code)
-        db_bind_text(st, 1, code, (size_t)-1);
-    else
-        db_bind_i64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc == DB_ROW)
-        read_row(st, out);
-    db_reset(st);
-    if (rc < 0)
-        return -1;
-    if (rc == DB_DONE) {
-        if (code)
-            ok_err_set(err, OK_ERR_NOT_FOUND, "no contract with code '%.100s'", code);
-        else
-            ok_err_set(err, OK_ERR_NOT_FOUND, "no contract with id %lld", (long long)id);
-        return -1;
-    }
-    return 0;
+    return store_get_row(db, &getter, code, id, out, err);
 }
 
 int store_contract_get_by_id(struct db *db, int64_t id, struct contract *out, struct ok_err *err)
@@ -130,17 +113,9 @@ static int resolve(struct db *db, struct contract *c, struct contract_refs *r, s
     r->product_id = store_ref_product(db, c->product_sku, "product", err);
     if (r->product_id < 0)
         return -1;
-    r->reason_id = store_ref_list(db, "causes", c->end_reason, "end_reason", err);
+    r->reason_id = store_ref_list_code(db, "causes", &c->end_reason, "end_reason", err);
     if (r->reason_id < 0)
         return -1;
-    if (r->reason_id > 0) {
-        /* A label such as 転居 was accepted: keep the canonical code. */
-        struct buf code;
-        buf_init(&code, 256);
-        if (store_list_code(db, "causes", r->reason_id, &code, err) == 0)
-            store_field_set(&c->end_reason, code.data);
-        buf_release(&code);
-    }
     if (c->renewed_from > 0) {
         struct contract prev;
         int same;

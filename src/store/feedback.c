@@ -63,8 +63,9 @@ void feedback_to_json(const struct feedback *f, struct buf *out)
     "SELECT f.id, f.code, c.code, f.kind, f.score, f.text, f.received_on, f.created_at "           \
     "FROM feedback f JOIN customers c ON c.id = f.customer_id "
 
-static void read_row(struct db_stmt *st, struct feedback *f)
+static void read_row(struct db_stmt *st, void *out)
 {
+    struct feedback *f = out;
     f->id = db_column_i64(st, 0);
     f->code = db_column_strdup(st, 1);
     f->customer_code = db_column_strdup(st, 2);
@@ -78,33 +79,15 @@ static void read_row(struct db_stmt *st, struct feedback *f)
 static const char SQL_GET_BY_ID[] = SELECT_FEEDBACK "WHERE f.id = ?";
 static const char SQL_GET_BY_CODE[] = SELECT_FEEDBACK "WHERE f.code = ?";
 
+static const struct store_getter getter = {
+    SQL_GET_BY_CODE, SQL_GET_BY_ID, "feedback", "with code", "", read_row};
+
 static int get_one(struct db *db, const char *code, int64_t id, struct feedback *out,
                    struct ok_err *err)
 {
-    struct db_stmt *st = db_cached(db, code ? SQL_GET_BY_CODE : SQL_GET_BY_ID, err);
-    int rc;
     memset(out, 0, sizeof(*out));
     out->score = -1;
-    if (!st)
-        return -1;
-    if (code)
-        db_bind_text(st, 1, code, (size_t)-1);
-    else
-        db_bind_i64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc == DB_ROW)
-        read_row(st, out);
-    db_reset(st);
-    if (rc < 0)
-        return -1;
-    if (rc == DB_DONE) {
-        if (code)
-            ok_err_set(err, OK_ERR_NOT_FOUND, "no feedback with code '%.100s'", code);
-        else
-            ok_err_set(err, OK_ERR_NOT_FOUND, "no feedback with id %lld", (long long)id);
-        return -1;
-    }
-    return 0;
+    return store_get_row(db, &getter, code, id, out, err);
 }
 
 int store_feedback_get_by_id(struct db *db, int64_t id, struct feedback *out, struct ok_err *err)

@@ -201,6 +201,50 @@ int64_t store_ref_list(struct db *db, const char *list, const char *code_or_labe
     return id;
 }
 
+int64_t store_ref_list_code(struct db *db, const char *list, char **value, const char *field,
+                            struct ok_err *err)
+{
+    int64_t id = store_ref_list(db, list, *value, field, err);
+    if (id == 0)
+        store_field_set(value, NULL);
+    if (id > 0) {
+        struct buf code;
+        buf_init(&code, 256);
+        if (store_list_code(db, list, id, &code, err) == 0)
+            store_field_set(value, code.data);
+        buf_release(&code);
+    }
+    return id;
+}
+
+int store_get_row(struct db *db, const struct store_getter *g, const char *key, int64_t id,
+                  void *out, struct ok_err *err)
+{
+    struct db_stmt *st = db_cached(db, key ? g->sql_by_key : g->sql_by_id, err);
+    int rc;
+    if (!st)
+        return -1;
+    if (key)
+        db_bind_text(st, 1, key, (size_t)-1);
+    else
+        db_bind_i64(st, 1, id);
+    rc = db_step(st, err);
+    if (rc == DB_ROW)
+        g->read(st, out);
+    db_reset(st);
+    if (rc < 0)
+        return -1;
+    if (rc == DB_DONE) {
+        if (key)
+            ok_err_set(err, OK_ERR_NOT_FOUND, "no %s %s '%.100s'%s", g->what, g->key_phrase, key,
+                       g->hint);
+        else
+            ok_err_set(err, OK_ERR_NOT_FOUND, "no %s with id %lld", g->what, (long long)id);
+        return -1;
+    }
+    return 0;
+}
+
 void store_bind_id(struct db_stmt *st, int idx, int64_t id)
 {
     if (id > 0)

@@ -58,6 +58,27 @@ int store_ref_row(struct db *db, const char *table, int64_t id, const char *fiel
 int64_t store_ref_list(struct db *db, const char *list, const char *code_or_label,
                        const char *field, struct ok_err *err);
 
+/* Like store_ref_list, and rewrites *value (an owned field) to the list's code when a label was
+ * given (転居 → moved), so that records keep the canonical code; "" becomes NULL. */
+int64_t store_ref_list_code(struct db *db, const char *list, char **value, const char *field,
+                            struct ok_err *err);
+
+/* How a store module reads one of its records by key or by id (see store_get_row). */
+struct store_getter {
+    const char *sql_by_key; /* "... WHERE x.code = ?" */
+    const char *sql_by_id;  /* "... WHERE x.id = ?" */
+    const char *what;       /* "contract", in messages */
+    const char *key_phrase; /* "with code", "named": "no contract with code 'K'" */
+    const char *hint;       /* appended to the not-found message for keys, e.g. "; list them
+                             * with `okaeri segment list`", or "" */
+    void (*read)(struct db_stmt *st, void *out); /* fills out from the row */
+};
+
+/* Reads one record into out (which the caller has zeroed): by key when key is not NULL, else by
+ * id. 0, or -1 with OK_ERR_NOT_FOUND naming the key or id (or a database error). */
+int store_get_row(struct db *db, const struct store_getter *g, const char *key, int64_t id,
+                  void *out, struct ok_err *err);
+
 /* Binds an id, or NULL when id <= 0. */
 void store_bind_id(struct db_stmt *st, int idx, int64_t id);
 

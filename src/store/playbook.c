@@ -76,18 +76,10 @@ static int check_trigger_arg(struct db *db, struct playbook *p, struct ok_err *e
 {
     const char *kind = p->trigger_kind, *arg = p->trigger_arg;
     if (!strcmp(kind, "deal_lost")) {
-        int64_t id;
-        struct buf code;
         if (!arg || !db)
             return 0;
-        id = store_ref_list(db, "lost_reasons", arg, "trigger_arg", err);
-        if (id < 0)
-            return -1;
-        buf_init(&code, 256);
-        if (store_list_code(db, "lost_reasons", id, &code, err) == 0)
-            store_field_set(&p->trigger_arg, code.data);
-        buf_release(&code);
-        return 0;
+        return store_ref_list_code(db, "lost_reasons", &p->trigger_arg, "trigger_arg", err) < 0 ? -1
+                                                                                                : 0;
     }
     if (!strcmp(kind, "contract_ending")) {
         char *end;
@@ -202,8 +194,9 @@ void playbook_to_json(const struct playbook *p, struct buf *out)
     "SELECT id, name, description, trigger_kind, trigger_arg, exit_rule, active, created_at, "     \
     "updated_at FROM playbooks "
 
-static void read_row(struct db_stmt *st, struct playbook *p)
+static void read_row(struct db_stmt *st, void *out)
 {
+    struct playbook *p = out;
     p->id = db_column_i64(st, 0);
     p->name = db_column_strdup(st, 1);
     p->description = db_column_strdup(st, 2);
@@ -238,32 +231,16 @@ static int read_steps(struct db *db, struct playbook *p, struct ok_err *err)
 static const char SQL_GET_BY_NAME[] = SELECT_PLAYBOOK "WHERE name = ?";
 static const char SQL_GET_BY_ID[] = SELECT_PLAYBOOK "WHERE id = ?";
 
+static const struct store_getter getter = {
+    SQL_GET_BY_NAME, SQL_GET_BY_ID, "playbook", "named", "; list them with `okaeri playbook list`",
+    read_row};
+
 static int get_one(struct db *db, const char *name, int64_t id, struct playbook *out,
                    struct ok_err *err)
 {
-    struct db_stmt *st = db_cached(db, name ? SQL_GET_BY_NAME : SQL_GET_BY_ID, err);
-    int rc;
     memset(out, 0, sizeof(*out));
-    if (!st)
+    if (store_get_row(db, &getter, name, id, out, err) < 0)
         return -1;
-    if (name)
-        db_bind_text(st, 1, name, (size_t)-1);
-    else
-        db_bind_i64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc == DB_ROW)
-        read_row(st, out);
-    db_reset(st);
-    if (rc < 0)
-        return -1;
-    if (rc == DB_DONE) {
-        if (name)
-            ok_err_set(err, OK_ERR_NOT_FOUND,
-                       "no playbook named '%.100s'; list them with `okaeri playbook list`", name);
-        else
-            ok_err_set(err, OK_ERR_NOT_FOUND, "no playbook with id %lld", (long long)id);
-        return -1;
-    }
     if (read_steps(db, out, err) < 0) {
         playbook_release(out);
         return -1;

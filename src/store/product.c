@@ -60,8 +60,9 @@ void product_to_json(const struct product *p, struct buf *out)
 #define SELECT_PRODUCT                                                                             \
     "SELECT id, sku, name, category, price, tags, created_at, updated_at FROM products "
 
-static void read_row(struct db_stmt *st, struct product *p)
+static void read_row(struct db_stmt *st, void *out)
 {
+    struct product *p = out;
     p->id = db_column_i64(st, 0);
     p->sku = db_column_strdup(st, 1);
     p->name = db_column_strdup(st, 2);
@@ -76,34 +77,18 @@ static void read_row(struct db_stmt *st, struct product *p)
 static const char SQL_GET_BY_SKU[] = SELECT_PRODUCT "WHERE sku = ?";
 static const char SQL_GET_BY_ID[] = SELECT_PRODUCT "WHERE id = ?";
 
+static const struct store_getter getter = {SQL_GET_BY_SKU,
+                                           SQL_GET_BY_ID,
+                                           "product",
+                                           "with sku",
+                                           "; list products with `okaeri product list`",
+                                           read_row};
+
 static int get_one(struct db *db, const char *sku, int64_t id, struct product *out,
                    struct ok_err *err)
 {
-    struct db_stmt *st = db_cached(db, sku ? SQL_GET_BY_SKU : SQL_GET_BY_ID, err);
-    int rc;
     memset(out, 0, sizeof(*out));
-    if (!st)
-        return -1;
-    if (sku)
-        db_bind_text(st, 1, sku, (size_t)-1);
-    else
-        db_bind_i64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc == DB_ROW)
-        read_row(st, out);
-    db_reset(st);
-    if (rc < 0)
-        return -1;
-    if (rc == DB_DONE) {
-        if (sku)
-            ok_err_set(err, OK_ERR_NOT_FOUND,
-                       "no product with sku '%.100s'; list products with `okaeri product list`",
-                       sku);
-        else
-            ok_err_set(err, OK_ERR_NOT_FOUND, "no product with id %lld", (long long)id);
-        return -1;
-    }
-    return 0;
+    return store_get_row(db, &getter, sku, id, out, err);
 }
 
 int store_product_get(struct db *db, const char *sku, struct product *out, struct ok_err *err)

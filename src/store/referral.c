@@ -61,8 +61,9 @@ void referral_to_json(const struct referral *r, struct buf *out)
     "r.created_at FROM referrals r JOIN customers a ON a.id = r.referrer_id "                      \
     "LEFT JOIN customers b ON b.id = r.referred_id LEFT JOIN triggers t ON t.id = r.trigger_id "
 
-static void read_row(struct db_stmt *st, struct referral *r)
+static void read_row(struct db_stmt *st, void *out)
 {
+    struct referral *r = out;
     r->id = db_column_i64(st, 0);
     r->code = db_column_strdup(st, 1);
     r->referrer_code = db_column_strdup(st, 2);
@@ -77,32 +78,14 @@ static void read_row(struct db_stmt *st, struct referral *r)
 static const char SQL_GET_BY_ID[] = SELECT_REFERRAL "WHERE r.id = ?";
 static const char SQL_GET_BY_CODE[] = SELECT_REFERRAL "WHERE r.code = ?";
 
+static const struct store_getter getter = {
+    SQL_GET_BY_CODE, SQL_GET_BY_ID, "referral", "with code", "", read_row};
+
 static int get_one(struct db *db, const char *code, int64_t id, struct referral *out,
                    struct ok_err *err)
 {
-    struct db_stmt *st = db_cached(db, code ? SQL_GET_BY_CODE : SQL_GET_BY_ID, err);
-    int rc;
     memset(out, 0, sizeof(*out));
-    if (!st)
-        return -1;
-    if (code)
-        db_bind_text(st, 1, code, (size_t)-1);
-    else
-        db_bind_i64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc == DB_ROW)
-        read_row(st, out);
-    db_reset(st);
-    if (rc < 0)
-        return -1;
-    if (rc == DB_DONE) {
-        if (code)
-            ok_err_set(err, OK_ERR_NOT_FOUND, "no referral with code '%.100s'", code);
-        else
-            ok_err_set(err, OK_ERR_NOT_FOUND, "no referral with id %lld", (long long)id);
-        return -1;
-    }
-    return 0;
+    return store_get_row(db, &getter, code, id, out, err);
 }
 
 int store_referral_get_by_id(struct db *db, int64_t id, struct referral *out, struct ok_err *err)
@@ -127,16 +110,9 @@ static int resolve(struct db *db, struct referral *r, struct referral_refs *x, s
     x->referred_id = store_ref_customer(db, r->referred_code, "referred_code", err);
     if (x->referred_id < 0)
         return -1;
-    x->trigger_id = store_ref_list(db, "triggers", r->trigger, "trigger", err);
+    x->trigger_id = store_ref_list_code(db, "triggers", &r->trigger, "trigger", err);
     if (x->trigger_id < 0)
         return -1;
-    if (x->trigger_id > 0) {
-        struct buf code;
-        buf_init(&code, 256);
-        if (store_list_code(db, "triggers", x->trigger_id, &code, err) == 0)
-            store_field_set(&r->trigger, code.data);
-        buf_release(&code);
-    }
     return store_ref_row(db, "deals", r->deal_id, "deal_id", err) < 0 ? -1 : 0;
 }
 

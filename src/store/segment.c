@@ -45,8 +45,9 @@ void segment_to_json(const struct segment *s, struct buf *out)
     "SELECT s.id, s.name, s.filter, s.description, u.login, s.created_at, s.updated_at "           \
     "FROM segments s LEFT JOIN users u ON u.id = s.created_by "
 
-static void read_row(struct db_stmt *st, struct segment *s)
+static void read_row(struct db_stmt *st, void *out)
 {
+    struct segment *s = out;
     s->id = db_column_i64(st, 0);
     s->name = db_column_strdup(st, 1);
     s->filter = db_column_strdup(st, 2);
@@ -59,33 +60,15 @@ static void read_row(struct db_stmt *st, struct segment *s)
 static const char SQL_GET_BY_NAME[] = SELECT_SEGMENT "WHERE s.name = ?";
 static const char SQL_GET_BY_ID[] = SELECT_SEGMENT "WHERE s.id = ?";
 
+static const struct store_getter getter = {
+    SQL_GET_BY_NAME, SQL_GET_BY_ID, "segment", "named", "; list them with `okaeri segment list`",
+    read_row};
+
 static int get_one(struct db *db, const char *name, int64_t id, struct segment *out,
                    struct ok_err *err)
 {
-    struct db_stmt *st = db_cached(db, name ? SQL_GET_BY_NAME : SQL_GET_BY_ID, err);
-    int rc;
     memset(out, 0, sizeof(*out));
-    if (!st)
-        return -1;
-    if (name)
-        db_bind_text(st, 1, name, (size_t)-1);
-    else
-        db_bind_i64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc == DB_ROW)
-        read_row(st, out);
-    db_reset(st);
-    if (rc < 0)
-        return -1;
-    if (rc == DB_DONE) {
-        if (name)
-            ok_err_set(err, OK_ERR_NOT_FOUND,
-                       "no segment named '%.100s'; list them with `okaeri segment list`", name);
-        else
-            ok_err_set(err, OK_ERR_NOT_FOUND, "no segment with id %lld", (long long)id);
-        return -1;
-    }
-    return 0;
+    return store_get_row(db, &getter, name, id, out, err);
 }
 
 int store_segment_get(struct db *db, const char *name, struct segment *out, struct ok_err *err)

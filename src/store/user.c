@@ -81,8 +81,9 @@ void user_to_json(const struct user *u, struct buf *out)
     "SELECT id, login, display_name, email, role, password_hash, disabled, created_at, "           \
     "updated_at FROM users "
 
-static void read_row(struct db_stmt *st, struct user *u)
+static void read_row(struct db_stmt *st, void *out)
 {
+    struct user *u = out;
     u->id = db_column_i64(st, 0);
     u->login = db_column_strdup(st, 1);
     u->display_name = db_column_strdup(st, 2);
@@ -97,33 +98,15 @@ static void read_row(struct db_stmt *st, struct user *u)
 static const char SQL_GET_BY_LOGIN[] = SELECT_USER "WHERE login = ?";
 static const char SQL_GET_BY_ID[] = SELECT_USER "WHERE id = ?";
 
+static const struct store_getter getter = {
+    SQL_GET_BY_LOGIN, SQL_GET_BY_ID, "user", "with login", "; list users with `okaeri user list`",
+    read_row};
+
 static int get_one(struct db *db, const char *login, int64_t id, struct user *out,
                    struct ok_err *err)
 {
-    struct db_stmt *st = db_cached(db, login ? SQL_GET_BY_LOGIN : SQL_GET_BY_ID, err);
-    int rc;
     memset(out, 0, sizeof(*out));
-    if (!st)
-        return -1;
-    if (login)
-        db_bind_text(st, 1, login, (size_t)-1);
-    else
-        db_bind_i64(st, 1, id);
-    rc = db_step(st, err);
-    if (rc == DB_ROW)
-        read_row(st, out);
-    db_reset(st);
-    if (rc < 0)
-        return -1;
-    if (rc == DB_DONE) {
-        if (login)
-            ok_err_set(err, OK_ERR_NOT_FOUND,
-                       "no user with login '%.100s'; list users with `okaeri user list`", login);
-        else
-            ok_err_set(err, OK_ERR_NOT_FOUND, "no user with id %lld", (long long)id);
-        return -1;
-    }
-    return 0;
+    return store_get_row(db, &getter, login, id, out, err);
 }
 
 int store_user_get(struct db *db, const char *login, struct user *out, struct ok_err *err)

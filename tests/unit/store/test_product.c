@@ -101,6 +101,14 @@ static void test_bad_input(void **state)
     p.name = (char *)"y";
     assert_int_equal(store_product_create(db, &cli, &p, &err), -1);
     assert_int_equal(err.code, OK_ERR_CONFLICT);
+    /* Unknown keys and ids: not found, saying which and how to find the right one. */
+    assert_int_equal(store_product_get(db, "NOPE", &p, &err), -1);
+    assert_int_equal(err.code, OK_ERR_NOT_FOUND);
+    assert_string_equal(err.message,
+                        "no product with sku 'NOPE'; list products with `okaeri product list`");
+    assert_int_equal(store_product_get_by_id(db, 999, &p, &err), -1);
+    assert_int_equal(err.code, OK_ERR_NOT_FOUND);
+    assert_string_equal(err.message, "no product with id 999");
     test_db_close(&t);
 }
 
