@@ -2,17 +2,18 @@
 # UI benchmark: how fast the dashboard and the customer list are usable in headless chromium
 # (tests/browser/perf.test.mjs) against `okaeri serve` on an EXISTING database, plus how many
 # bytes the UI's own files add to the binary. Prints `key value` lines:
-#   ui_dashboard_cold_ms ui_dashboard_ms ui_customers_ms ui_customers_search_ms ui_customer_ms
-#       the median of UI_BENCH_RUNS runs of perf.test.mjs (milliseconds; see that file)
-#   ui_dashboard_first_ms  the dashboard right after the server started, before any report was
-#       computed (nothing cached): the first run's untimed warm-up, i.e. the worst case a user
-#       meets after a restart or a change of the data
+#   ui_dashboard_first_ms ui_dashboard_cold_ms ui_dashboard_ms ui_customers_ms
+#   ui_customers_search_ms ui_customer_ms
+#       milliseconds until each page is usable (see perf.test.mjs), the median of UI_BENCH_RUNS
+#       runs, each against a server started for it (first: nothing computed yet, as after a
+#       start or any change of the data; the others: reports cached)
+#   ui_bench_runs          how many runs the medians are of
 #   ui_assets_own_bytes    bytes of web/ embedded in the binary (read from the binary's
 #       assets_web_bytes; excludes the npm libraries), issue 8's limit is 1 MiB
 #   ui_assets_lib_bytes    bytes of the npm libraries embedded (Chart.js, Tabulator)
 #   usage: bench/ui_bench.sh DB
 #   OKAERI            the binary (default ./okaeri)
-#   UI_BENCH_RUNS     runs of perf.test.mjs (default 3)
+#   UI_BENCH_RUNS     runs of perf.test.mjs, each with a fresh server (default 3)
 #   UI_BENCH_AUTOMATE the server's automation interval (default off, as in api_bench.sh: a
 #                     pass that changes the data in the middle of a run would make the numbers
 #                     depend on when it falls)
@@ -60,38 +61,49 @@ user="uibench$$"
 password="ui-bench-$$-$(date +%s)-pw"
 printf '%s\n' "$password" | "$okaeri" --db "$db" user add "$user" --role admin --password-stdin \
     >/dev/null
-OKAERI_AUTOMATE_INTERVAL=${UI_BENCH_AUTOMATE:-off} OKAERI_LOG=warn \
-    "$okaeri" --db "$db" serve --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
-pid=$!
-port=
-for _ in $(seq 1200); do
-    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/serve.out")
-    [ -n "$port" ] && break
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "ui_bench: the server did not start" >&2; cat "$tmp/serve.err" >&2; exit 1; }
-
-export OKAERI_URL="http://127.0.0.1:$port" OKAERI_LOGIN="$user" OKAERI_PASSWORD="$password"
+export OKAERI_LOGIN="$user" OKAERI_PASSWORD="$password"
 export CHROMIUM="$chromium" OKAERI_UI_LIMIT_MS=${OKAERI_UI_LIMIT_MS:-60000}
+
+# One server per run, so that every run's first dashboard meets a server that has computed
+# nothing (the cost after a start or any change of the data), not the previous run's cache.
+start_server() {
+    OKAERI_AUTOMATE_INTERVAL=${UI_BENCH_AUTOMATE:-off} OKAERI_LOG=warn \
+        "$okaeri" --db "$db" serve --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+    pid=$!
+    port=
+    for _ in $(seq 1200); do
+        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\).*|\1|p' "$tmp/serve.out")
+        [ -n "$port" ] && break
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { echo "ui_bench: the server did not start" >&2; cat "$tmp/serve.err" >&2; exit 1; }
+    export OKAERI_URL="http://127.0.0.1:$port"
+}
+stop_server() {
+    kill -TERM "$pid"
+    wait "$pid" || true
+    pid=
+}
+
 for i in $(seq "$runs"); do
+    start_server
     export OKAERI_PROFILE="$tmp/profile$i"
     node tests/browser/perf.test.mjs >"$tmp/run$i.out" 2>&1 || {
         echo "ui_bench: run $i failed:" >&2
         cat "$tmp/run$i.out" >&2
         exit 1
     }
-    sed -n 's/^\(ui_[a-z_]*_ms\) \([0-9]*\)$/\1 \2/p' "$tmp/run$i.out" >>"$tmp/all"
-    grep '^ui_' "$tmp/run$i.out" | tr '\n' ' ' | sed "s/^/ui_bench: run $i: /" >&2
-    echo >&2
+    stop_server
+    grep -E '^ui_[a-z_]+_ms [0-9]+$' "$tmp/run$i.out" >>"$tmp/all"
+    echo "ui_bench: run $i (load $(cut -d' ' -f1 /proc/loadavg)):" $(grep -E '^ui_' "$tmp/run$i.out") >&2
 done
-# The first run's warm-up dashboard met a server with nothing computed yet.
-awk '$1 == "ui_dashboard_first_ms" {print; exit}' "$tmp/all"
-awk '$1 != "ui_dashboard_first_ms" {v[$1] = v[$1] " " $2; if (!($1 in seen)) {seen[$1] = 1; order[++n] = $1}}
+echo "ui_bench_runs $runs"
+awk '{v[$1] = v[$1] " " $2; if (!($1 in seen)) {seen[$1] = 1; order[++n] = $1}}
     END {
         for (i = 1; i <= n; i++) {
             k = split(substr(v[order[i]], 2), a, " ")
-            for (x = 1; x <= k; x++) for (y = x + 1; y <= k; y++) if (a[y] < a[x]) {t = a[x]; a[x] = a[y]; a[y] = t}
+            for (x = 1; x <= k; x++) for (y = x + 1; y <= k; y++) if (a[y] + 0 < a[x] + 0) {t = a[x]; a[x] = a[y]; a[y] = t}
             print order[i], a[int((k + 1) / 2)]
         }
     }' "$tmp/all"

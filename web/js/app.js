@@ -147,6 +147,9 @@ async function boot() {
         if (e.target.closest('a')) document.getElementById('nav').classList.remove('open');
     });
     if (localStorage.getItem('okaeri.loggedIn')) {
+        // The page's module loads while the session is checked (route() then finds it loaded).
+        const load = PAGES[parseHash().name];
+        if (load) load().catch(() => { /* route() reports it */ });
         try {
             const s = await api.get('/session', { noRedirect: true });
             await startSession(s);
