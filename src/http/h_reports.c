@@ -140,8 +140,8 @@ static struct table *report_shared(struct http_req *r, const struct snapshot *sn
         p->as_of != snapshot_today(snap))
         return NULL;
     *handled = 1;
-    if (snap_holder_analytics(&r->srv->snap, r->db, snap, p->as_of, summary_from_shared, &s,
-                              err) < 0)
+    if (snap_holder_analytics(&r->srv->snap, r->db, snap, p->as_of, summary_from_shared, &s, err) <
+        0)
         return NULL;
     return s.t;
 }
