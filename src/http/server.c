@@ -524,8 +524,6 @@ int http_serve(const struct http_config *cfg, struct ok_err *err)
     pthread_mutex_init(&s.auto_mu, NULL);
     pthread_cond_init(&s.auto_cv, NULL);
     atomic_init(&s.inflight, 0);
-    if (threads <= 0)
-        threads = ncpu > 2 ? (int)ncpu : 2;
     if (parse_listen(cfg->listen, &addr, err) < 0)
         return -1;
     if (auth_init(err) < 0)
@@ -541,6 +539,15 @@ int http_serve(const struct http_config *cfg, struct ok_err *err)
         db_close(&db);
         changes_close(&ch);
         return -1;
+    }
+    if (threads <= 0) {
+        /* SQLite answers inside the worker, so a worker per CPU keeps them busy. A PostgreSQL
+         * worker waits for a round trip to the server on every query; while it waits, the
+         * connections it holds wait too (their requests queue behind it), so more workers than
+         * CPUs keep the CPUs busy and the tail latency short. Each holds one connection. */
+        threads = ncpu > 2 ? (int)ncpu : 2;
+        if (db_engine_of(db) == DB_ENGINE_POSTGRES)
+            threads = 4 * threads;
     }
     db_close(&db);
     s.st.snap.changes = ch;

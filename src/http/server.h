@@ -26,7 +26,8 @@
 struct http_config {
     const char *listen;    /* "ADDR:PORT" or "[V6]:PORT"; port 0 picks a free one */
     const char *db_target; /* as for db_open */
-    int threads;           /* worker threads (0: number of CPUs, at least 2) */
+    int threads;           /* worker threads (0: number of CPUs, at least 2; on PostgreSQL
+                              four times that) */
     size_t max_body;       /* bytes (0: 1 MiB) */
     int max_connections;   /* 0: 512 */
     int timeout;           /* seconds a connection may stay idle (0: 30) */
