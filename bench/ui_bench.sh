@@ -7,6 +7,9 @@
 #       milliseconds until each page is usable (see perf.test.mjs), the median of UI_BENCH_RUNS
 #       runs, each against a server started for it (first: nothing computed yet, as after a
 #       start or any change of the data; the others: reports cached)
+#   ui_<page>_server_cpu_ms  the server's CPU time (user + system) while that page loaded,
+#       median likewise: what the page costs the server, which unlike the wall time does not
+#       depend on how busy the machine is (the browser runs on the same cores)
 #   ui_bench_runs          how many runs the medians are of
 #   ui_assets_own_bytes    bytes of web/ embedded in the binary (read from the binary's
 #       assets_web_bytes; excludes the npm libraries), issue 8's limit is 1 MiB
@@ -63,6 +66,8 @@ printf '%s\n' "$password" | "$okaeri" --db "$db" user add "$user" --role admin -
     >/dev/null
 export OKAERI_LOGIN="$user" OKAERI_PASSWORD="$password"
 export CHROMIUM="$chromium" OKAERI_UI_LIMIT_MS=${OKAERI_UI_LIMIT_MS:-60000}
+OKAERI_SERVER_HZ=$(getconf CLK_TCK)
+export OKAERI_SERVER_HZ
 
 # One server per run, so that every run's first dashboard meets a server that has computed
 # nothing (the cost after a start or any change of the data), not the previous run's cache.
@@ -78,7 +83,7 @@ start_server() {
         sleep 0.1
     done
     [ -n "$port" ] || { echo "ui_bench: the server did not start" >&2; cat "$tmp/serve.err" >&2; exit 1; }
-    export OKAERI_URL="http://127.0.0.1:$port"
+    export OKAERI_URL="http://127.0.0.1:$port" OKAERI_SERVER_PID="$pid"
 }
 stop_server() {
     kill -TERM "$pid"

@@ -14,7 +14,7 @@
 // requests and HTTP errors, and when a page is not usable within OKAERI_UI_LIMIT_MS (default
 // 5000: a loose bound for loaded test machines; the numbers are the result).
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 
 const BASE = process.env.OKAERI_URL;
 const LIMIT = Number(process.env.OKAERI_UI_LIMIT_MS || 5000);
@@ -39,6 +39,16 @@ page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.stat
 
 let passed = 0, failed = 0;
 const timings = {};
+// OKAERI_SERVER_PID (bench/ui_bench.sh): the server's CPU time (user + system, from
+// /proc/PID/stat in clock ticks of OKAERI_SERVER_HZ, default 100) during each measure is printed
+// as ui_<name>_server_cpu_ms: unlike wall time it does not grow when the machine is busy.
+const SERVER_PID = process.env.OKAERI_SERVER_PID;
+function serverCpuMs() {
+    if (!SERVER_PID) return 0;
+    const stat = readFileSync(`/proc/${SERVER_PID}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from the 3rd on
+    return (Number(f[11]) + Number(f[12])) * 1000 / Number(process.env.OKAERI_SERVER_HZ || 100);
+}
 async function waitFor(fn, arg, timeout = 60000) {
     const end = Date.now() + timeout;
     for (;;) {
@@ -50,10 +60,11 @@ async function waitFor(fn, arg, timeout = 60000) {
 async function measure(name, fn, limit = LIMIT) {
     problems = [];
     try {
-        const t0 = Date.now();
+        const c0 = serverCpuMs(), t0 = Date.now();
         await fn();
         const ms = Date.now() - t0;
         timings[name] = ms;
+        if (SERVER_PID) timings[name + '_server_cpu'] = Math.round(serverCpuMs() - c0);
         if (problems.length) throw new Error(problems.join('\n  '));
         if (ms > limit) throw new Error(`${ms} ms, over the ${limit} ms limit`);
         passed++;
