@@ -936,6 +936,9 @@ int db_pg_copy_begin(struct db *db, const char *copy_sql, struct ok_err *err)
     if (pg_ready(db, err) < 0)
         return -1;
     dealloc_flush(c, 0);
+    /* COPY ... WITH (FREEZE) refuses to run while a cursor of the transaction is open. */
+    if (close_idle_first(c))
+        PQclear(PQexec(c->pg, "CLOSE ALL"));
     res = PQexec(c->pg, copy_sql);
     if (PQresultStatus(res) != PGRES_COPY_IN) {
         pg_fail(db, res, err, "cannot start COPY");
@@ -1040,6 +1043,122 @@ int db_pg_copy_end(struct db *db, int64_t *rows, struct ok_err *err)
         PQclear(res);
     }
     return sent < 0 ? -1 : rc;
+}
+
+void db_pg_copy_abort(struct db *db, const char *why)
+{
+    struct pg_conn *c = conn(db);
+    PGresult *res;
+    if (db_engine_of(db) != DB_ENGINE_POSTGRES || !c->in_copy)
+        return;
+    buf_reset(&c->copy);
+    PQputCopyEnd(c->pg, why ? why : "okaeri: COPY aborted");
+    c->in_copy = 0;
+    while ((res = PQgetResult(c->pg)) != NULL)
+        PQclear(res);
+}
+
+/* Splits one COPY text row in place: fields at tabs, the newline dropped, \N as NULL, escapes
+ * undone (PostgreSQL docs, COPY, "Text Format"). Returns the number of fields, or -1 when there
+ * are more than max. */
+static int copy_split(char *row, size_t len, char **fields, size_t *lens, int max)
+{
+    char *p = row, *end = row + len;
+    int n = 0;
+    if (len && end[-1] == '\n')
+        *--end = '\0';
+    for (;;) {
+        char *start = p, *w;
+        while (p < end && *p != '\t' && *p != '\\')
+            p++;
+        w = p;
+        /* Only fields with a backslash need rewriting; \N alone is NULL. */
+        while (p < end && *p != '\t') {
+            char c = *p++;
+            if (c == '\\' && p < end) {
+                char e = *p++;
+                if (e == 'N' && p - start == 2 && (p == end || *p == '\t')) {
+                    w = NULL;
+                    break;
+                }
+                c = e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : e == 'b' ? '\b'
+                    : e == 'f' ? '\f' : e == 'v' ? '\v' : e;
+            }
+            *w++ = c;
+        }
+        if (n == max)
+            return -1;
+        fields[n] = w ? start : NULL;
+        lens[n] = w ? (size_t)(w - start) : 0;
+        n++;
+        if (p >= end) {
+            if (w)
+                *w = '\0';
+            return n;
+        }
+        if (w)
+            *w = '\0'; /* overwrites the tab or a byte freed by unescaping */
+        p++;
+    }
+}
+
+int db_pg_copy_out(struct db *db, const char *copy_sql, db_pg_row_fn fn, void *ctx,
+                   struct ok_err *err)
+{
+    struct pg_conn *c;
+    PGresult *res;
+    char *fields[DB_PG_COPY_MAX_FIELDS];
+    size_t lens[DB_PG_COPY_MAX_FIELDS];
+    int rc = 0, stopped = 0, n;
+    if (db_engine_of(db) != DB_ENGINE_POSTGRES)
+        return ok_err_set(err, OK_ERR_INTERNAL, "COPY needs a PostgreSQL database");
+    c = conn(db);
+    if (c->in_copy)
+        return ok_err_set(err, OK_ERR_INTERNAL, "a COPY is already in progress");
+    if (pg_ready(db, err) < 0)
+        return -1;
+    dealloc_flush(c, 0);
+    res = PQexec(c->pg, copy_sql);
+    if (PQresultStatus(res) != PGRES_COPY_OUT) {
+        pg_fail(db, res, err, "cannot start COPY");
+        PQclear(res);
+        return -1;
+    }
+    PQclear(res);
+    c->in_copy = 1;
+    for (;;) {
+        char *row = NULL;
+        n = PQgetCopyData(c->pg, &row, 0);
+        if (n < 0)
+            break;
+        if (!stopped) {
+            int nf = copy_split(row, (size_t)n, fields, lens, DB_PG_COPY_MAX_FIELDS);
+            if (nf < 0)
+                rc = ok_err_set(err, OK_ERR_INTERNAL, "COPY row with too many fields");
+            else if (fn(ctx, nf, fields, lens, err) < 0)
+                rc = -1;
+            if (rc < 0) {
+                /* Stop the server rather than read the rest of a long output. */
+                PGcancel *cancel = PQgetCancel(c->pg);
+                char ebuf[256];
+                if (cancel) {
+                    PQcancel(cancel, ebuf, sizeof(ebuf));
+                    PQfreeCancel(cancel);
+                }
+                stopped = 1;
+            }
+        }
+        PQfreemem(row);
+    }
+    c->in_copy = 0;
+    if (n == -2 && rc == 0)
+        rc = pg_fail(db, NULL, err, "COPY failed");
+    while ((res = PQgetResult(c->pg)) != NULL) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK && rc == 0)
+            rc = pg_fail(db, res, err, "COPY failed");
+        PQclear(res);
+    }
+    return rc;
 }
 
 static const struct db_driver db_driver_postgres = {

@@ -23,12 +23,27 @@ char *db_pg_rewrite_placeholders(const char *sql, int *nparams);
 int db_pg_copy_begin(struct db *db, const char *copy_sql, struct ok_err *err);
 int db_pg_copy_row(struct db *db, int nfields, const char *const *fields, struct ok_err *err);
 int db_pg_copy_end(struct db *db, int64_t *rows, struct ok_err *err);
+/* Ends a COPY begun with db_pg_copy_begin so that the server discards its rows (and fails the
+ * transaction), giving why as the reason; does nothing when no COPY is open. */
+void db_pg_copy_abort(struct db *db, const char *why);
 /* Sends rows already in COPY text format (escaped, tab-separated, each ending in a newline;
  * see db_pg_copy_escape) inside a COPY begun with db_pg_copy_begin. */
 int db_pg_copy_data(struct db *db, const char *data, size_t len, struct ok_err *err);
 /* Appends s to b escaped for COPY's text format (backslash, tab, newline, carriage return). */
 struct buf;
 void db_pg_copy_escape(struct buf *b, const char *s, size_t n);
+
+/* Reads the output of a COPY ... TO STDOUT statement in text format, e.g.
+ * "COPY (SELECT id, name FROM t) TO STDOUT", calling fn once per row with its fields: unescaped,
+ * NUL-terminated, NULL for SQL NULL, borrowed until fn returns (fn may modify them in place).
+ * fn returns 0 to go on or -1 (err filled) to stop: the server is then asked to cancel and the
+ * rest is dropped. Rows have at most DB_PG_COPY_MAX_FIELDS fields. Streams: the server sends
+ * while the caller works, unlike a cursor fetched batch by batch. Returns 0 or -1 with err. */
+#define DB_PG_COPY_MAX_FIELDS 64
+typedef int (*db_pg_row_fn)(void *ctx, int nfields, char **fields, const size_t *lens,
+                            struct ok_err *err);
+int db_pg_copy_out(struct db *db, const char *copy_sql, db_pg_row_fn fn, void *ctx,
+                   struct ok_err *err);
 
 /* Every PostgreSQL connection opened (or reopened) after this call sets the session variable
  * okaeri.origin to origin, so that triggers can tell which okaeri process wrote (see

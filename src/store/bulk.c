@@ -15,6 +15,7 @@
  */
 #include "store/bulk.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,11 +133,17 @@ struct table {
     struct buf copy; /* PostgreSQL: rows in COPY text format, not yet sent */
     int64_t count;
     int64_t next_id;
+    int freeze; /* PostgreSQL: truncated in this transaction, COPY writes frozen rows */
 };
 
-/* An index dropped at bulk_begin, recreated by bulk_finish. */
+/* What bulk_finish recreates, in this order: keys (primary and UNIQUE), other indexes, then
+ * foreign keys, which need the keys they reference. */
+enum dropped_kind { DROPPED_KEY, DROPPED_INDEX, DROPPED_FK, DROPPED_KINDS };
+
+/* An index or constraint dropped at bulk_begin, recreated by bulk_finish. */
 struct dropped_index {
     char *sql;
+    enum dropped_kind kind;
 };
 
 /* Engine settings to restore (SQLite). */
@@ -147,8 +154,34 @@ struct saved_settings {
     int journal_changed;
 };
 
+/* PostgreSQL: COPY text of one table on its way to the server. */
+struct copy_chunk {
+    struct copy_chunk *next;
+    enum table_id id;
+    struct buf data;
+};
+
+/* PostgreSQL: the thread that sends the COPY text while the caller makes the next rows, so that
+ * the client's work and the server's overlap (sent from the caller's thread, each COPY's end
+ * would wait for the server to catch up while the caller waits). It owns the connection from
+ * bulk_begin to the end of the rows; chunks go in order, each table's COPY kept open while its
+ * chunks follow one another. */
+struct sender {
+    pthread_t thread;
+    int started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct copy_chunk *head, *tail, *spare; /* queued (oldest first), buffers to reuse */
+    int queued;
+    int closing; /* no more chunks: end the open COPY and stop */
+    int abort;   /* bulk_abort: drop what is queued, end the open COPY with an error */
+    int failed;  /* a COPY failed: err holds why */
+    struct ok_err err;
+};
+
 struct bulk {
     struct db *db;
+    struct sender send;
     int flags;
     struct table tables[T_COUNT];
     struct dropped_index *dropped;
@@ -217,6 +250,14 @@ static void format_datetime(struct bulk *b, int32_t days, int32_t secs, char *ou
     put2(out + 14, (unsigned)(secs / 60 % 60));
     out[16] = ':';
     put2(out + 17, (unsigned)(secs % 60));
+}
+
+/* Keeps sql (taken over) to run at bulk_finish. */
+static void dropped_add(struct bulk *b, enum dropped_kind kind, char *sql)
+{
+    b->dropped = xgrow(b->dropped, &b->cap_dropped, b->ndropped + 1, sizeof(*b->dropped));
+    b->dropped[b->ndropped].sql = sql;
+    b->dropped[b->ndropped++].kind = kind;
 }
 
 /* ---- row buffers ---- */
@@ -388,13 +429,191 @@ static void table_to_copy(struct bulk *b, struct table *t)
     buf_reset(&t->text);
 }
 
+/* Chunks queued at most: enough to ride out the server's pauses, ~16 MB of memory. */
+#define SEND_QUEUE_MAX 4
+
+/* Ends the COPY open on the connection; with why, the server discards its rows. */
+static int copy_close(struct bulk *b, enum table_id id, const char *why, struct ok_err *err)
+{
+    if (why) {
+        db_pg_copy_abort(b->db, why);
+        return 0;
+    }
+    if (db_pg_copy_end(b->db, NULL, err) < 0) {
+        ok_err_prefix(err, "bulk load of %s", table_defs[id].name);
+        return -1;
+    }
+    return 0;
+}
+
+static int copy_open(struct bulk *b, enum table_id id, struct ok_err *err)
+{
+    const struct table_def *def = &table_defs[id];
+    char sql[512];
+    snprintf(sql, sizeof(sql), "COPY %s(%s%s) FROM STDIN%s", def->name, def->columns,
+             def->created_literal ? ", created_at" : "", b->tables[id].freeze ? " WITH (FREEZE)" : "");
+    if (db_pg_copy_begin(b->db, sql, err) < 0) {
+        ok_err_prefix(err, "bulk load of %s", def->name);
+        return -1;
+    }
+    return 0;
+}
+
+static void *sender_main(void *arg)
+{
+    struct bulk *b = arg;
+    struct sender *q = &b->send;
+    int open = -1; /* the table whose COPY is open */
+    pthread_mutex_lock(&q->mu);
+    for (;;) {
+        struct copy_chunk *c;
+        while (!q->head && !q->closing && !q->abort)
+            pthread_cond_wait(&q->cv, &q->mu);
+        if (q->abort || (!q->head && q->closing))
+            break;
+        c = q->head;
+        q->head = c->next;
+        if (!q->head)
+            q->tail = NULL;
+        q->queued--;
+        pthread_cond_broadcast(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+        struct ok_err err = {0};
+        int rc = 0;
+        if (!q->failed) {
+            if (open >= 0 && open != (int)c->id) {
+                rc = copy_close(b, (enum table_id)open, NULL, &err);
+                open = -1;
+            }
+            if (rc == 0 && open < 0) {
+                rc = copy_open(b, c->id, &err);
+                if (rc == 0)
+                    open = (int)c->id;
+            }
+            if (rc == 0 && db_pg_copy_data(b->db, c->data.data, c->data.len, &err) < 0) {
+                ok_err_prefix(&err, "bulk load of %s", table_defs[c->id].name);
+                rc = -1;
+            }
+            if (rc < 0 && open >= 0) {
+                copy_close(b, (enum table_id)open, "failed", NULL);
+                open = -1;
+            }
+        }
+        pthread_mutex_lock(&q->mu);
+        if (rc < 0 && !q->failed) {
+            q->failed = 1;
+            q->err = err;
+            pthread_cond_broadcast(&q->cv);
+        }
+        buf_reset(&c->data);
+        c->next = q->spare;
+        q->spare = c;
+    }
+    pthread_mutex_unlock(&q->mu);
+    if (open >= 0) {
+        struct ok_err err = {0};
+        if (q->abort) {
+            copy_close(b, (enum table_id)open, "aborted", NULL);
+        } else if (copy_close(b, (enum table_id)open, NULL, &err) < 0) {
+            pthread_mutex_lock(&q->mu);
+            q->failed = 1;
+            q->err = err;
+            pthread_mutex_unlock(&q->mu);
+        }
+    }
+    return NULL;
+}
+
+static int sender_start(struct bulk *b, struct ok_err *err)
+{
+    struct sender *q = &b->send;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    if (pthread_create(&q->thread, NULL, sender_main, b) != 0) {
+        pthread_mutex_destroy(&q->mu);
+        pthread_cond_destroy(&q->cv);
+        return ok_err_set(err, OK_ERR_INTERNAL, "bulk load: cannot start the sending thread");
+    }
+    q->started = 1;
+    return 0;
+}
+
+/* Waits for the sender to finish (abort: to drop what is queued) and frees the queue. Returns
+ * 0, or -1 with the sender's error. */
+static int sender_stop(struct bulk *b, int abort, struct ok_err *err)
+{
+    struct sender *q = &b->send;
+    struct copy_chunk *c, *next;
+    int rc = 0;
+    if (!q->started)
+        return 0;
+    pthread_mutex_lock(&q->mu);
+    q->closing = 1;
+    q->abort = abort;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    pthread_join(q->thread, NULL);
+    q->started = 0;
+    if (q->failed && !abort) {
+        *err = q->err;
+        rc = -1;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (c = pass ? q->spare : q->head; c; c = next) {
+            next = c->next;
+            buf_release(&c->data);
+            free(c);
+        }
+    }
+    q->head = q->tail = q->spare = NULL;
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->cv);
+    return rc;
+}
+
+/* Hands t's COPY text to the sender (waiting while the queue is full), taking a spare buffer
+ * in its place. */
+static int sender_put(struct bulk *b, enum table_id id, struct ok_err *err)
+{
+    struct sender *q = &b->send;
+    struct table *t = &b->tables[id];
+    struct copy_chunk *c;
+    pthread_mutex_lock(&q->mu);
+    while (q->queued >= SEND_QUEUE_MAX && !q->failed)
+        pthread_cond_wait(&q->cv, &q->mu);
+    if (q->failed) {
+        *err = q->err;
+        pthread_mutex_unlock(&q->mu);
+        return -1;
+    }
+    c = q->spare;
+    if (c)
+        q->spare = c->next;
+    else
+        c = xcalloc(1, sizeof(*c));
+    c->next = NULL;
+    c->id = id;
+    struct buf full = t->copy;
+    t->copy = c->data; /* empty: a spare buffer keeps its capacity */
+    if (!t->copy.data)
+        buf_init(&t->copy, 0);
+    c->data = full;
+    if (q->tail)
+        q->tail->next = c;
+    else
+        q->head = c;
+    q->tail = c;
+    q->queued++;
+    pthread_cond_broadcast(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+    return 0;
+}
+
 /* Sends t's COPY text, after its parents' so that foreign keys that are kept hold. */
 static int copy_send(struct bulk *b, enum table_id id, struct ok_err *err)
 {
     struct table *t = &b->tables[id];
     const struct table_def *def = t->def;
-    struct ok_err ignored;
-    char sql[512];
     if (t->pending)
         table_to_copy(b, t);
     if (t->copy.len == 0)
@@ -404,86 +623,133 @@ static int copy_send(struct bulk *b, enum table_id id, struct ok_err *err)
             return -1;
     if (t->copy.failed)
         return ok_err_set(err, OK_ERR_LIMIT, "bulk load of %s: COPY buffer too large", def->name);
-    snprintf(sql, sizeof(sql), "COPY %s(%s%s) FROM STDIN", def->name, def->columns,
-             def->created_literal ? ", created_at" : "");
-    if (db_pg_copy_begin(b->db, sql, err) < 0)
-        goto fail;
-    if (db_pg_copy_data(b->db, t->copy.data, t->copy.len, err) < 0) {
-        db_pg_copy_end(b->db, NULL, &ignored);
-        goto fail;
-    }
-    if (db_pg_copy_end(b->db, NULL, err) < 0)
-        goto fail;
-    buf_reset(&t->copy);
-    return 0;
-fail:
-    ok_err_prefix(err, "bulk load of %s", def->name);
-    return -1;
+    return sender_put(b, id, err);
 }
 
-/* Runs sql (one text parameter: the table) and keeps column 0 (a name) and column 1 (an
- * index's CREATE statement, or a foreign key's definition when fk) of each row; names[] and *n
- * grow. */
-static int pg_collect(struct bulk *b, const char *sql, const char *table, char ***names, size_t *n,
-                      size_t *cap, int fk, struct ok_err *err)
+/* Runs sql (no parameters; rows: table, name, definition, all quoted as needed) and keeps the
+ * statement that recreates each object (of kind) for bulk_finish; appends the statements that
+ * drop them to drops. */
+static int pg_collect(struct bulk *b, const char *sql, enum dropped_kind kind, struct buf *drops,
+                      struct ok_err *err)
 {
     struct db_stmt *st = db_prepare(b->db, sql, err);
     int rc;
     if (!st)
         return -1;
-    db_bind_text(st, 1, table, (size_t)-1);
     while ((rc = db_step(st, err)) == DB_ROW) {
+        const char *table = db_column_text(st, 0), *name = db_column_text(st, 1);
         struct buf re;
         buf_init(&re, 0);
-        if (fk)
-            buf_printf(&re, "ALTER TABLE %s ADD CONSTRAINT \"%s\" %s", table, db_column_text(st, 0),
-                       db_column_text(st, 1));
-        else
-            buf_puts(&re, db_column_text(st, 1));
-        *names = xgrow(*names, cap, *n + 1, sizeof(**names));
-        (*names)[(*n)++] = xstrdup(db_column_text(st, 0));
-        b->dropped = xgrow(b->dropped, &b->cap_dropped, b->ndropped + 1, sizeof(*b->dropped));
-        b->dropped[b->ndropped++].sql = buf_detach(&re, NULL);
+        if (kind == DROPPED_INDEX) {
+            buf_puts(&re, db_column_text(st, 2));
+            buf_printf(drops, "DROP INDEX %s;\n", name);
+        } else {
+            buf_printf(&re, "ALTER TABLE %s ADD CONSTRAINT %s %s", table, name,
+                       db_column_text(st, 2));
+            buf_printf(drops, "ALTER TABLE %s DROP CONSTRAINT %s;\n", table, name);
+        }
+        dropped_add(b, kind, buf_detach(&re, NULL));
         buf_release(&re);
     }
     db_stmt_free(&st);
     return rc < 0 ? -1 : 0;
 }
 
-/* Drops the plain indexes (not those behind a primary key or UNIQUE constraint) and the foreign
- * keys of an empty table, keeping the SQL that recreates them at the end. */
-static int pg_drop_indexes(struct bulk *b, const char *table, struct ok_err *err)
+/* The loaded tables are locked against other writers for the whole load (readers go on), so
+ * that "empty" and the largest ids stay true until the commit, as SQLite's write lock makes
+ * them. */
+static int pg_lock_tables(struct bulk *b, struct ok_err *err)
 {
-    char **idx = NULL, **fks = NULL;
-    size_t nidx = 0, capidx = 0, nfks = 0, capfks = 0, i;
-    char sql[256];
-    int rc = 0;
-    if (pg_collect(b,
-                   "SELECT indexname, indexdef FROM pg_indexes i WHERE schemaname = "
-                   "current_schema() AND tablename = ? AND NOT EXISTS (SELECT 1 FROM "
-                   "pg_constraint c WHERE c.conindid = (quote_ident(i.schemaname) || '.' || "
-                   "quote_ident(i.indexname))::regclass) ORDER BY indexname",
-                   table, &idx, &nidx, &capidx, 0, err) < 0 ||
-        pg_collect(b,
-                   "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = "
-                   "to_regclass(?) AND contype = 'f' ORDER BY conname",
-                   table, &fks, &nfks, &capfks, 1, err) < 0)
-        rc = -1;
-    for (i = 0; i < nidx; i++) {
-        snprintf(sql, sizeof(sql), "DROP INDEX \"%s\"", idx[i]);
-        if (rc == 0 && db_exec(b->db, sql, err) < 0)
-            rc = -1;
-        free(idx[i]);
-    }
-    for (i = 0; i < nfks; i++) {
-        snprintf(sql, sizeof(sql), "ALTER TABLE %s DROP CONSTRAINT \"%s\"", table, fks[i]);
-        if (rc == 0 && db_exec(b->db, sql, err) < 0)
-            rc = -1;
-        free(fks[i]);
-    }
-    free(idx);
-    free(fks);
+    struct buf sql;
+    int rc;
+    buf_init(&sql, 0);
+    buf_puts(&sql, "LOCK TABLE ");
+    for (int k = 0; k < T_COUNT; k++)
+        buf_printf(&sql, "%s%s", k ? ", " : "", table_defs[k].name);
+    buf_puts(&sql, " IN EXCLUSIVE MODE");
+    rc = db_exec(b->db, sql.data, err);
+    buf_release(&sql);
     return rc;
+}
+
+/* Prepares the tables that are empty (bit k of empty: table k) for a load at full speed: drops
+ * every foreign key from or to them, their primary keys and UNIQUE constraints and their other
+ * indexes, keeping the SQL that recreates them at the end (a sorted build per index instead of
+ * millions of random B-tree inserts, one pass per foreign key instead of a lookup per row);
+ * then truncates them, which gives them new files in this transaction, so that COPY may write
+ * their rows frozen (no second write of every page to set hint bits when they are first read,
+ * no freezing vacuum later) and, where the server runs with wal_level=minimal, without WAL. */
+static int pg_prepare_empty(struct bulk *b, unsigned empty, struct ok_err *err)
+{
+    struct buf in, sql, drops;
+    int rc = -1;
+    buf_init(&in, 0);
+    buf_init(&sql, 0);
+    buf_init(&drops, 0);
+    for (int k = 0; k < T_COUNT; k++)
+        if (empty & (1u << k))
+            buf_printf(&in, "%s'%s'::regclass", in.len ? ", " : "", table_defs[k].name);
+    /* Foreign keys first: the keys they reference cannot be dropped while they exist. */
+    buf_printf(&sql,
+               "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) "
+               "FROM pg_constraint WHERE contype = 'f' AND (conrelid IN (%s) OR confrelid IN "
+               "(%s)) ORDER BY 1, 2",
+               in.data, in.data);
+    if (sql.failed || pg_collect(b, sql.data, DROPPED_FK, &drops, err) < 0)
+        goto out;
+    buf_reset(&sql);
+    buf_printf(&sql,
+               "SELECT conrelid::regclass::text, quote_ident(conname), pg_get_constraintdef(oid) "
+               "FROM pg_constraint WHERE contype IN ('p', 'u') AND conrelid IN (%s) ORDER BY 1, 2",
+               in.data);
+    if (sql.failed || pg_collect(b, sql.data, DROPPED_KEY, &drops, err) < 0)
+        goto out;
+    buf_reset(&sql);
+    buf_printf(&sql,
+               "SELECT i.indrelid::regclass::text, i.indexrelid::regclass::text, "
+               "pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid IN (%s) AND NOT "
+               "EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND "
+               "c.contype IN ('p', 'u', 'x')) ORDER BY 1, 2",
+               in.data);
+    if (sql.failed || pg_collect(b, sql.data, DROPPED_INDEX, &drops, err) < 0)
+        goto out;
+    /* One round trip: the drops, then the truncation (nothing refers to the tables now). */
+    buf_puts(&drops, "TRUNCATE ");
+    for (int k = 0, n = 0; k < T_COUNT; k++)
+        if (empty & (1u << k))
+            buf_printf(&drops, "%s%s", n++ ? ", " : "", table_defs[k].name);
+    if (drops.failed) {
+        ok_err_set(err, OK_ERR_INTERNAL, "bulk load: statement too long");
+        goto out;
+    }
+    if (db_exec(b->db, drops.data, err) < 0)
+        goto out;
+    for (int k = 0; k < T_COUNT; k++)
+        if (empty & (1u << k))
+            b->tables[k].freeze = 1;
+    rc = 0;
+out:
+    buf_release(&in);
+    buf_release(&sql);
+    buf_release(&drops);
+    return rc;
+}
+
+/* The dropped indexes are rebuilt by sorting, and the foreign keys checked by hashing the keys
+ * they reference: in memory rather than on disk where the load is large (the server's default,
+ * 64 MB, is meant for many sessions at once; a load runs alone). */
+static int pg_before_builds(struct bulk *b, struct ok_err *err)
+{
+    int64_t most = 0;
+    char sql[80];
+    for (int k = 0; k < T_COUNT; k++)
+        if (b->tables[k].count > most)
+            most = b->tables[k].count;
+    if (most < 1000000)
+        return 0;
+    snprintf(sql, sizeof(sql), "SET LOCAL maintenance_work_mem = '%dMB'",
+             most < 4000000 ? 256 : 1024);
+    return db_exec(b->db, sql, err);
 }
 
 /* Before the commit: identity sequences past the loader's ids (the next ordinary insert must
@@ -691,8 +957,7 @@ static int drop_indexes(struct bulk *b, const char *table, struct ok_err *err)
     while ((rc = db_step(st, err)) == DB_ROW) {
         names = xgrow(names, &cap, n + 1, sizeof(*names));
         names[n++] = xstrdup(db_column_text(st, 0));
-        b->dropped = xgrow(b->dropped, &b->cap_dropped, b->ndropped + 1, sizeof(*b->dropped));
-        b->dropped[b->ndropped++].sql = xstrdup(db_column_text(st, 1));
+        dropped_add(b, DROPPED_INDEX, xstrdup(db_column_text(st, 1)));
     }
     db_stmt_free(&st);
     for (i = 0; i < n; i++) {
@@ -708,7 +973,10 @@ static int drop_indexes(struct bulk *b, const char *table, struct ok_err *err)
 
 static int prepare_tables(struct bulk *b, struct ok_err *err)
 {
+    unsigned empty = 0;
     int i;
+    if (is_pg(b) && pg_lock_tables(b, err) < 0)
+        return -1;
     for (i = 0; i < T_COUNT; i++) {
         struct table *t = &b->tables[i];
         char sql[160];
@@ -726,10 +994,12 @@ static int prepare_tables(struct bulk *b, struct ok_err *err)
                 return -1;
             if (!v && is_sqlite(b) && drop_indexes(b, t->def->name, err) < 0)
                 return -1;
-            if (!v && is_pg(b) && pg_drop_indexes(b, t->def->name, err) < 0)
-                return -1;
+            if (!v && is_pg(b))
+                empty |= 1u << i;
         }
     }
+    if (empty && pg_prepare_empty(b, empty, err) < 0)
+        return -1;
     return 0;
 }
 
@@ -753,10 +1023,9 @@ struct bulk *bulk_begin(struct db *db, int flags, struct ok_err *err)
         goto fail;
     if (db_begin(db, err) < 0)
         goto fail;
-    /* The indexes dropped for the load are rebuilt by sorting: in memory rather than on disk. */
-    if (is_pg(b) && db_exec(db, "SET LOCAL maintenance_work_mem = '256MB'", err) < 0)
-        goto fail;
     if (prepare_tables(b, err) < 0)
+        goto fail;
+    if (is_pg(b) && sender_start(b, err) < 0)
         goto fail;
     return b;
 fail:
@@ -785,6 +1054,7 @@ void bulk_abort(struct bulk **pb)
     int k;
     if (!b)
         return;
+    sender_stop(b, 1, NULL);
     /* Statements must be finished before ROLLBACK can undo the schema changes. */
     for (k = 0; k < T_COUNT; k++)
         table_release(&b->tables[k]);
@@ -814,14 +1084,22 @@ int bulk_finish(struct bulk **pb, struct ok_err *err)
     for (k = 0; is_pg(b) && k < T_COUNT; k++)
         if (copy_send(b, (enum table_id)k, err) < 0)
             goto fail;
+    if (sender_stop(b, 0, err) < 0)
+        goto fail;
     for (k = 0; k < T_COUNT; k++)
         table_release(&b->tables[k]);
     t1 = seconds_now();
-    for (i = 0; i < b->ndropped; i++) {
-        double ti = seconds_now();
-        if (db_exec(b->db, b->dropped[i].sql, err) < 0)
-            goto fail;
-        log_debug("bulk: %.2fs %s", seconds_now() - ti, b->dropped[i].sql);
+    if (is_pg(b) && b->ndropped && pg_before_builds(b, err) < 0)
+        goto fail;
+    for (int kind = 0; kind < DROPPED_KINDS; kind++) {
+        for (i = 0; i < b->ndropped; i++) {
+            double ti = seconds_now();
+            if (b->dropped[i].kind != (enum dropped_kind)kind)
+                continue;
+            if (db_exec(b->db, b->dropped[i].sql, err) < 0)
+                goto fail;
+            log_debug("bulk: %.2fs %s", seconds_now() - ti, b->dropped[i].sql);
+        }
     }
     if (is_pg(b) && pg_after_load(b, err) < 0)
         goto fail;
