@@ -17,6 +17,7 @@
 #   usage: bench/ui_bench.sh DB
 #   OKAERI            the binary (default ./okaeri)
 #   UI_BENCH_RUNS     runs of perf.test.mjs, each with a fresh server (default 3)
+#   UI_BENCH_THREADS  the server's --threads (default: its own, the number of CPUs, at least 2)
 #   UI_BENCH_AUTOMATE the server's automation interval (default off, as in api_bench.sh: a
 #                     pass that changes the data in the middle of a run would make the numbers
 #                     depend on when it falls)
@@ -73,7 +74,7 @@ export OKAERI_SERVER_HZ
 # nothing (the cost after a start or any change of the data), not the previous run's cache.
 start_server() {
     OKAERI_AUTOMATE_INTERVAL=${UI_BENCH_AUTOMATE:-off} OKAERI_LOG=warn \
-        "$okaeri" --db "$db" serve --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+        "$okaeri" --db "$db" serve --listen 127.0.0.1:0 ${UI_BENCH_THREADS:+--threads "$UI_BENCH_THREADS"} >"$tmp/serve.out" 2>"$tmp/serve.err" &
     pid=$!
     port=
     for _ in $(seq 1200); do
