@@ -98,6 +98,8 @@ for i in $(seq "$runs"); do
     node tests/browser/perf.test.mjs >"$tmp/run$i.out" 2>&1 || {
         echo "ui_bench: run $i failed:" >&2
         cat "$tmp/run$i.out" >&2
+        kill -0 "$pid" 2>/dev/null || echo "ui_bench: the server exited:" >&2
+        tail -n 20 "$tmp/serve.err" >&2
         exit 1
     }
     stop_server
