@@ -78,8 +78,11 @@ api_nginx lb "    upstream okaeri {
     }" "http://127.0.0.1:$lb_port/api/v1/health"
 lb="http://127.0.0.1:$lb_port"
 
-# warm up both servers' connections, prepared statements and PostgreSQL's buffers
-api_wrk_split warmup 16 "$tmp/get.lua" "$base_a" "$base_b" >/dev/null
+# warm up at full load: every worker of both servers opens its PostgreSQL connection on its
+# first request (a new backend, authentication, catalog caches, prepared statements), which
+# takes tens of milliseconds on a busy machine and must not land in the measured runs' tails
+secs=3 api_wrk_split warmup 64 "$tmp/get.lua" "$base_a" "$base_b" >/dev/null
+secs=3 api_wrk_run warmup_lb 64 "$tmp/get.lua" "$lb" >/dev/null
 curl -s -o /dev/null -H "Authorization: Bearer $token" "$base_a/api/v1/reports/rfm"
 
 get=$(api_wrk_split pg_get 64 "$tmp/get.lua" "$base_a" "$base_b")

@@ -353,8 +353,7 @@ void auth_token_cache_stats(uint64_t *hits, uint64_t *misses)
 
 /* 1 and id filled when digest is cached and still live at now, else 0; *gen receives the
  * generation to pass to cache_store after asking the database. */
-static int cache_find(const char *digest, const char *now, struct auth_identity *id,
-                      uint64_t *gen)
+static int cache_find(const char *digest, const char *now, struct auth_identity *id, uint64_t *gen)
 {
     struct token_cache_entry *e;
     int found = 0;
@@ -375,8 +374,8 @@ static int cache_find(const char *digest, const char *now, struct auth_identity 
     return found;
 }
 
-static void cache_store(const char *digest, const char *expires_at,
-                        const struct auth_identity *id, uint64_t gen)
+static void cache_store(const char *digest, const char *expires_at, const struct auth_identity *id,
+                        uint64_t gen)
 {
     struct token_cache_entry *e;
     pthread_mutex_lock(&token_cache.mu);
