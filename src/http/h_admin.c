@@ -216,6 +216,15 @@ void h_settings_get(struct http_req *r)
     reply_setting(r, http_param(r, 0));
 }
 
+/* Under the snapshot's write lock: the settings as stored now (see snapshot_apply_settings;
+ * a change of the currency's minor unit reloads). */
+static int apply_settings(struct snapshot *s, void *ctx)
+{
+    struct ok_err err;
+    ok_err_clear(&err);
+    return snapshot_apply_settings(s, ctx, &err) == 0 ? 0 : -1;
+}
+
 void h_settings_put(struct http_req *r)
 {
     struct ok_err err;
@@ -229,7 +238,7 @@ void h_settings_put(struct http_req *r)
         http_fail(r, &err);
         return;
     }
-    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    snap_holder_changed(&r->srv->snap, apply_settings, r->db);
     reply_setting(r, key);
 }
 
@@ -248,7 +257,7 @@ void h_settings_reset(struct http_req *r)
         http_fail(r, &err);
         return;
     }
-    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    snap_holder_changed(&r->srv->snap, apply_settings, r->db);
     reply_setting(r, key);
 }
 

@@ -2,8 +2,9 @@
  * h_sales.c - /api/v1/orders, /api/v1/deals and /api/v1/products.
  *
  * An order line is added to the ledger snapshot in place as soon as its transaction commits, so
- * the next report counts it; an order line edited or deleted, and deals edited, won, lost or
- * reopened make the snapshot reload before the next report.
+ * the next report counts it, and so is a deal created, edited, won, lost or reopened (unless its
+ * id came below a loaded one, see snapshot_apply_deal); an order line edited or deleted makes the
+ * snapshot reload before the next report.
  *
  * Edits (PATCH orders and deals, DELETE orders) need the version the client saw, as the customer
  * PATCH does: If-Match with the ETag of the GET, or "version" in the body (DELETE: ?version=);
@@ -285,6 +286,41 @@ out:
 
 /* ---- deals ---- */
 
+struct deal_write {
+    struct db *db;
+    int64_t id;
+};
+
+/* Under the snapshot's write lock: the deal as stored now, so that of two writes to one deal
+ * the later state wins whichever applies last. */
+static int apply_deal(struct snapshot *s, void *ctx)
+{
+    struct deal_write *w = ctx;
+    struct ok_err err;
+    ok_err_clear(&err);
+    return snapshot_apply_deal(s, w->db, w->id, &err) == 0 ? 0 : -1;
+}
+
+/* After a committed write of deal id: the snapshot follows it in place when it can (see
+ * snapshot_apply_deal), else reloads before the next report. */
+static void deal_changed(struct http_req *r, int64_t id)
+{
+    struct deal_write w = {r->db, id};
+    snap_holder_changed(&r->srv->snap, id > 0 ? apply_deal : NULL, &w);
+}
+
+/* The id of deal ref (id or code), 0 when it cannot be read. */
+static int64_t deal_id_of(struct http_req *r, const char *ref)
+{
+    struct deal d;
+    struct ok_err err;
+    int64_t id;
+    ok_err_clear(&err);
+    id = store_deal_get(r->db, ref, &d, &err) < 0 ? 0 : d.id;
+    deal_release(&d);
+    return id;
+}
+
 static void reply_deal(struct http_req *r, const char *ref)
 {
     struct deal d;
@@ -328,7 +364,7 @@ void h_deals_create(struct http_req *r)
         http_fail(r, &err);
         goto out;
     }
-    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    deal_changed(r, id);
     snprintf(ref, sizeof(ref), "%lld", (long long)id);
     reply_deal(r, ref);
     http_set_location(r, "/api/v1/deals/", ref);
@@ -350,7 +386,7 @@ void h_deals_win(struct http_req *r)
         http_fail(r, &err);
         return;
     }
-    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    deal_changed(r, deal_id_of(r, http_param(r, 0)));
     reply_deal(r, http_param(r, 0));
 }
 
@@ -363,7 +399,7 @@ void h_deals_lose(struct http_req *r)
         http_fail(r, &err);
         return;
     }
-    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    deal_changed(r, deal_id_of(r, http_param(r, 0)));
     reply_deal(r, http_param(r, 0));
 }
 
@@ -400,7 +436,7 @@ void h_deals_update(struct http_req *r)
         http_fail(r, &err);
         goto out;
     }
-    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    deal_changed(r, d.id);
     snprintf(ref, sizeof(ref), "%lld", (long long)d.id);
     reply_deal(r, ref);
 out:
@@ -425,7 +461,9 @@ void h_deals_reopen(struct http_req *r)
         http_fail(r, &err);
         return;
     }
-    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    /* The lost deal keeps all the snapshot holds of it (stage, reason, dates); only the new
+     * deal is added. */
+    deal_changed(r, id);
     snprintf(ref, sizeof(ref), "%lld", (long long)id);
     reply_deal(r, ref);
     http_set_location(r, "/api/v1/deals/", ref);

@@ -10,7 +10,10 @@
 #include "core/date.h"
 #include "core/mem.h"
 #include "core/money.h"
+#include "core/buf.h"
 #include "store/customer.h"
+#include "store/deal.h"
+#include "store/fields.h"
 #include "store/history.h"
 #include "store/order.h"
 #include "store/store.h"
@@ -63,12 +66,10 @@ int snapshot_load_settings(struct db *db, struct snapshot *s, struct ok_err *err
     return 0;
 }
 
-/* Loading state: the builder, interned source names, and deal id -> index. */
+/* Loading state: the snapshot being filled (sources, deal ids) and the builder. */
 struct loader {
     struct snapshot *s;
     struct ledger_builder b;
-    int64_t *deal_ids; /* in the order added (ascending ids) */
-    size_t ndeals, deals_alloc;
 };
 
 static int32_t intern_source(struct snapshot *s, const char *name)
@@ -148,29 +149,42 @@ static int deal_kind_of(const char *kind)
     return -1;
 }
 
+/* The ledger's form of a stored deal: the one mapping that both the load and the in-place update
+ * (snapshot_apply_deal) use, so that the two cannot differ. */
+static int deal_to_ledger(const struct history_deal *d, struct ledger_deal *out, struct ok_err *err)
+{
+    int kind = deal_kind_of(d->kind);
+    memset(out, 0, sizeof(*out));
+    if (kind < 0)
+        return ok_err_set(err, OK_ERR_INVALID, "deal %lld has an unknown kind '%s'",
+                          (long long)d->id, d->kind);
+    out->kind = (uint8_t)kind;
+    out->stage = !strcmp(d->stage, "won")    ? DEAL_WON
+                 : !strcmp(d->stage, "lost") ? DEAL_LOST
+                                             : DEAL_OPEN;
+    out->opened_day = day_or_none(d->opened_day);
+    out->closed_day = day_or_none(d->closed_day);
+    out->amount = d->amount;
+    out->lost_reason = id32(d->lost_reason_id);
+    out->trigger_id = id32(d->trigger_id);
+    out->product = id32(d->product_id);
+    return 0;
+}
+
+static void deal_id_push(struct snapshot *s, int64_t id)
+{
+    s->deal_ids = xgrow(s->deal_ids, &s->deal_ids_alloc, s->ndeal_ids + 1, sizeof(int64_t));
+    s->deal_ids[s->ndeal_ids++] = id;
+}
+
 static int on_deal(void *ctx, const struct history_deal *d, struct ok_err *err)
 {
     struct loader *ld = ctx;
     struct ledger_deal in;
-    int kind = deal_kind_of(d->kind);
-    memset(&in, 0, sizeof(in));
-    if (kind < 0)
-        return ok_err_set(err, OK_ERR_INVALID, "deal %lld has an unknown kind '%s'",
-                          (long long)d->id, d->kind);
-    in.kind = (uint8_t)kind;
-    in.stage = !strcmp(d->stage, "won")    ? DEAL_WON
-               : !strcmp(d->stage, "lost") ? DEAL_LOST
-                                           : DEAL_OPEN;
-    in.opened_day = day_or_none(d->opened_day);
-    in.closed_day = day_or_none(d->closed_day);
-    in.amount = d->amount;
-    in.lost_reason = id32(d->lost_reason_id);
-    in.trigger_id = id32(d->trigger_id);
-    in.product = id32(d->product_id);
-    if (ledger_builder_add_deal(&ld->b, d->customer_id, &in, err) < 0)
+    if (deal_to_ledger(d, &in, err) < 0 ||
+        ledger_builder_add_deal(&ld->b, d->customer_id, &in, err) < 0)
         return -1;
-    ld->deal_ids = xgrow(ld->deal_ids, &ld->deals_alloc, ld->ndeals + 1, sizeof(int64_t));
-    ld->deal_ids[ld->ndeals++] = d->id;
+    deal_id_push(ld->s, d->id);
     return 0;
 }
 
@@ -190,20 +204,21 @@ static int on_contract(void *ctx, const struct history_contract *k, struct ok_er
     return ledger_builder_add_contract(&ld->b, k->customer_id, &in, err) < 0 ? -1 : 0;
 }
 
-/* Deal ids arrive ascending, so the index of an id is found by binary search. */
-static int32_t deal_index(const struct loader *ld, int64_t id)
+/* Deal ids are ascending (loaded in id order, added in place only above the last), so the
+ * index of an id is found by binary search. */
+static int32_t deal_index(const struct snapshot *s, int64_t id)
 {
-    size_t lo = 0, hi = ld->ndeals;
+    size_t lo = 0, hi = s->ndeal_ids;
     if (id <= 0)
         return LEDGER_NONE;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (ld->deal_ids[mid] < id)
+        if (s->deal_ids[mid] < id)
             lo = mid + 1;
         else
             hi = mid;
     }
-    return lo < ld->ndeals && ld->deal_ids[lo] == id ? (int32_t)lo : LEDGER_NONE;
+    return lo < s->ndeal_ids && s->deal_ids[lo] == id ? (int32_t)lo : LEDGER_NONE;
 }
 
 static int on_referral(void *ctx, const struct history_referral *r, struct ok_err *err)
@@ -211,7 +226,7 @@ static int on_referral(void *ctx, const struct history_referral *r, struct ok_er
     struct loader *ld = ctx;
     return ledger_builder_add_referral(
                &ld->b, r->referrer_id, r->referred_id > 0 ? r->referred_id : LEDGER_NONE,
-               day_or_none(r->day), id32(r->trigger_id), deal_index(ld, r->deal_id), err) < 0
+               day_or_none(r->day), id32(r->trigger_id), deal_index(ld->s, r->deal_id), err) < 0
                ? -1
                : 0;
 }
@@ -266,11 +281,9 @@ int snapshot_load(struct db *db, struct snapshot *s, struct ok_err *err)
     }
     if (store_history_scan(db, &sink, err) < 0) {
         ledger_builder_release(&ld.b);
-        free(ld.deal_ids);
         snapshot_release(s);
         return -1;
     }
-    free(ld.deal_ids);
     s->ledger = ledger_builder_finish(&ld.b, err);
     if (!s->ledger) {
         snapshot_release(s);
@@ -288,9 +301,126 @@ void snapshot_release(struct snapshot *s)
     free(s->sources);
     s->sources = NULL;
     s->nsources = 0;
+    free(s->deal_ids);
+    s->deal_ids = NULL;
+    s->ndeal_ids = s->deal_ids_alloc = 0;
 }
 
 int32_t snapshot_today(const struct snapshot *s)
 {
     return date_today(s->time_zone);
+}
+
+/* A date column as the history scan reads it (history.c's column_day): the day of a text that
+ * starts with YYYY-MM-DD, HISTORY_NO_DAY for none or anything else. */
+static int32_t text_day(const char *s)
+{
+    int32_t day;
+    if (!s || strlen(s) < 10 || date_parse_iso(s, 10, &day) < 0)
+        return HISTORY_NO_DAY;
+    return day;
+}
+
+/* The id of list item `code` (the code a stored deal shows): 0 for none, 1 (via *id = -1) when
+ * the lookup, which also matches labels, names another item. Returns -1 on a database error. */
+static int list_ref(struct db *db, const char *list, const char *code, int64_t *id,
+                    struct ok_err *err)
+{
+    struct buf back;
+    int rc = 0;
+    *id = 0;
+    if (!code || !*code)
+        return 0;
+    *id = store_list_id(db, list, code, err);
+    if (*id < 0)
+        return err->code == OK_ERR_INVALID ? 0 : -1; /* invalid: unknown code, *id stays -1 */
+    buf_init(&back, 0);
+    if (store_list_code(db, list, *id, &back, err) < 0)
+        rc = -1;
+    else if (!back.data || strcmp(back.data, code))
+        *id = -1;
+    buf_release(&back);
+    return rc;
+}
+
+int snapshot_apply_deal(struct snapshot *s, struct db *db, int64_t deal_id, struct ok_err *err)
+{
+    struct deal d;
+    struct history_deal h;
+    struct ledger_deal in;
+    struct ok_err lerr;
+    char ref[24];
+    int32_t idx;
+    int rc = 1;
+    if (!s->ledger || s->ndeal_ids != s->ledger->ndeals)
+        return 1;
+    snprintf(ref, sizeof(ref), "%lld", (long long)deal_id);
+    if (store_deal_get(db, ref, &d, err) < 0) {
+        rc = err->code == OK_ERR_NOT_FOUND ? 1 : -1;
+        goto out;
+    }
+    memset(&h, 0, sizeof(h));
+    h.id = d.id;
+    h.kind = d.kind ? d.kind : "";
+    h.stage = d.stage ? d.stage : "";
+    h.opened_day = text_day(d.opened_at);
+    h.closed_day = text_day(d.closed_at);
+    h.amount = d.amount;
+    h.customer_id = store_ref_customer(db, d.customer_code, "customer_code", err);
+    if (h.customer_id < 0) {
+        rc = err->code == OK_ERR_INVALID ? 1 : -1;
+        goto out;
+    }
+    if (list_ref(db, "lost_reasons", d.lost_reason, &h.lost_reason_id, err) < 0 ||
+        list_ref(db, "triggers", d.trigger, &h.trigger_id, err) < 0) {
+        rc = -1;
+        goto out;
+    }
+    h.product_id = d.product_sku ? store_ref_product(db, d.product_sku, "product", err) : 0;
+    if (h.product_id < 0 && err->code != OK_ERR_INVALID) {
+        rc = -1;
+        goto out;
+    }
+    if (h.customer_id == 0 || h.lost_reason_id < 0 || h.trigger_id < 0 || h.product_id < 0)
+        goto out; /* a reference s cannot map: reload */
+    ok_err_clear(&lerr);
+    if (deal_to_ledger(&h, &in, &lerr) < 0)
+        goto out; /* the load would fail as well, and say why */
+    idx = deal_index(s, h.id);
+    if (idx != LEDGER_NONE) {
+        const struct ledger *l = s->ledger;
+        if (l->cust_id[l->deals[idx].cust] != h.customer_id)
+            goto out;
+        if (ledger_update_deal(s->ledger, (size_t)idx, &in, &lerr) < 0)
+            goto out;
+    } else {
+        if (s->ndeal_ids > 0 && h.id <= s->deal_ids[s->ndeal_ids - 1])
+            goto out; /* a load would put it among the others, not last */
+        if (ledger_add_deal(s->ledger, h.customer_id, &in, &lerr) < 0)
+            goto out; /* e.g. a customer that another process created */
+        deal_id_push(s, h.id);
+    }
+    rc = 0;
+out:
+    deal_release(&d);
+    return rc;
+}
+
+int snapshot_apply_settings(struct snapshot *s, struct db *db, struct ok_err *err)
+{
+    struct snapshot fresh;
+    if (snapshot_load_settings(db, &fresh, err) < 0) {
+        snapshot_release(&fresh);
+        /* an invalid setting: the reload reports it as a load would */
+        return err->code == OK_ERR_INVALID ? 1 : -1;
+    }
+    if (fresh.money_decimals != s->money_decimals) {
+        snapshot_release(&fresh);
+        return 1;
+    }
+    s->settings = fresh.settings;
+    memcpy(s->currency, fresh.currency, sizeof(s->currency));
+    memcpy(s->time_zone, fresh.time_zone, sizeof(s->time_zone));
+    snapshot_release(&fresh);
+    return 0;
 }

@@ -1,7 +1,9 @@
 /* Tests for src/service/snapshot.c with src/store/history.c: the ledger loaded from a database
  * file (order lines read in chunks by two threads on two connections) equals the ledger built
  * line by line from the same rows; lines out of customer order, an empty orders table, and an
- * order line of an unknown customer. */
+ * order line of an unknown customer. The in-place updates (snapshot_apply_deal and
+ * snapshot_apply_settings, as the server runs them after a write) give exactly what a fresh load
+ * of the same database gives, and refuse what they cannot follow. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,8 +11,14 @@
 #include <cmocka.h>
 
 #include "analytics/ledger.h"
+#include "core/buf.h"
 #include "core/date.h"
+#include "core/table.h"
+#include "demo/demo.h"
+#include "service/reports.h"
+#include "service/settings.h"
 #include "service/snapshot.h"
+#include "store/deal.h"
 #include "store/history.h"
 #include "store/store_test.h"
 
@@ -179,12 +187,239 @@ static void test_unknown_customer_fails(void **state)
     test_db_close(&t);
 }
 
+#define APPLY_AS_OF "2025-06-30"
+
+/* A report of s rendered as JSON (the server's GET /api/v1/reports/NAME body); caller frees. */
+static char *report_json(struct db *db, const struct snapshot *s, const char *name)
+{
+    struct report_params p;
+    struct ok_err err;
+    struct buf out;
+    const struct report_def *def = service_report_find(name);
+    struct table *t;
+    assert_non_null(def);
+    memset(&p, 0, sizeof(p));
+    report_plan_inputs_init(&p.plan);
+    assert_int_equal(date_parse_iso(APPLY_AS_OF, 10, &p.as_of), 0);
+    t = service_report_run(db, s, def, &p, &err);
+    if (!t)
+        fail_msg("report %s: %s", name, err.message);
+    buf_init(&out, 0);
+    table_render_json(t, &out);
+    table_free(&t);
+    assert_false(out.failed);
+    char *json = buf_detach(&out, NULL);
+    buf_release(&out); /* detach left it initialised */
+    return json;
+}
+
+/* live equals a fresh load of db: the deals field by field with their ids, the referrals' deal
+ * indexes, the settings, and the reports that read deals and settings. */
+static void assert_same_as_load(struct db *db, const struct snapshot *live)
+{
+    static const char *const reports[] = {"inventory", "kpis",      "lost-reasons",
+                                          "upsell",    "referrals", "summary"};
+    struct snapshot fresh;
+    struct ok_err err;
+    const struct ledger *a = live->ledger, *b;
+    assert_int_equal(snapshot_load(db, &fresh, &err), 0);
+    b = fresh.ledger;
+    assert_int_equal(a->ndeals, b->ndeals);
+    assert_int_equal(live->ndeal_ids, fresh.ndeal_ids);
+    assert_int_equal(live->ndeal_ids, a->ndeals);
+    for (size_t i = 0; i < a->ndeals; i++) {
+        const struct ledger_deal *x = &a->deals[i], *y = &b->deals[i];
+        assert_int_equal(live->deal_ids[i], fresh.deal_ids[i]);
+        assert_int_equal(a->cust_id[x->cust], b->cust_id[y->cust]);
+        assert_int_equal(x->kind, y->kind);
+        assert_int_equal(x->stage, y->stage);
+        assert_int_equal(x->opened_day, y->opened_day);
+        assert_int_equal(x->closed_day, y->closed_day);
+        assert_int_equal(x->amount, y->amount);
+        assert_int_equal(x->lost_reason, y->lost_reason);
+        assert_int_equal(x->trigger_id, y->trigger_id);
+        assert_int_equal(x->product, y->product);
+    }
+    assert_int_equal(a->nreferrals, b->nreferrals);
+    for (size_t i = 0; i < a->nreferrals; i++)
+        assert_int_equal(a->referrals[i].deal, b->referrals[i].deal);
+    assert_string_equal(live->currency, fresh.currency);
+    assert_string_equal(live->time_zone, fresh.time_zone);
+    assert_int_equal(live->money_decimals, fresh.money_decimals);
+    assert_int_equal(live->settings.active_days, fresh.settings.active_days);
+    assert_int_equal(live->settings.sleeping_days, fresh.settings.sleeping_days);
+    assert_int_equal(live->settings.window_days, fresh.settings.window_days);
+    assert_int_equal(live->settings.loyal_min_orders, fresh.settings.loyal_min_orders);
+    for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+        char *x = report_json(db, live, reports[i]), *y = report_json(db, &fresh, reports[i]);
+        assert_string_equal(x, y);
+        free(x);
+        free(y);
+    }
+    snapshot_release(&fresh);
+}
+
+static size_t count_stage(const struct ledger *l, int stage)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < l->ndeals; i++)
+        n += l->deals[i].stage == stage;
+    return n;
+}
+
+/* A text column of the first row of sql, copied into out. */
+static void query_text(struct db *db, const char *sql, char *out, size_t size)
+{
+    struct ok_err err;
+    struct db_stmt *st = db_prepare(db, sql, &err);
+    assert_non_null(st);
+    assert_int_equal(db_step(st, &err), DB_ROW);
+    snprintf(out, size, "%s", db_column_text(st, 0));
+    db_stmt_free(&st);
+}
+
+static void test_apply_equals_load(void **state)
+{
+    struct test_db t;
+    struct db *db = test_db_open(&t);
+    struct demo_options o;
+    struct snapshot live;
+    struct ok_err err;
+    struct store_actor who = {0, "test"};
+    struct deal d;
+    char cust[64], reason[64], trigger[64], sku[64], ref[24], sql[256];
+    int64_t id, reopened, old_id, max_id;
+    size_t lost0;
+    char *before, *after;
+    (void)state;
+    demo_options_init(&o);
+    o.customers = 300;
+    o.seed = 3;
+    assert_int_equal(date_parse_iso(APPLY_AS_OF, 10, &o.as_of), 0);
+    assert_int_equal(demo_generate(db, &o, NULL, &err), 0);
+    assert_int_equal(snapshot_load(db, &live, &err), 0);
+    assert_true(live.ndeal_ids > 10);
+    assert_same_as_load(db, &live);
+    query_text(db, "SELECT code FROM customers ORDER BY id LIMIT 1 OFFSET 7", cust, sizeof(cust));
+    query_text(db, "SELECT code FROM lost_reasons ORDER BY id DESC LIMIT 1", reason,
+               sizeof(reason));
+    query_text(db, "SELECT code FROM triggers ORDER BY id LIMIT 1", trigger, sizeof(trigger));
+    query_text(db, "SELECT sku FROM products ORDER BY id LIMIT 1 OFFSET 2", sku, sizeof(sku));
+
+    /* A new deal, then lost with a reason: the lost-reasons report changes, and equals a load. */
+    before = report_json(db, &live, "lost-reasons");
+    lost0 = count_stage(live.ledger, DEAL_LOST);
+    memset(&d, 0, sizeof(d)); /* the store may rewrite the fields: they are owned */
+    d.customer_code = strdup(cust);
+    d.kind = strdup("upsell");
+    d.title = strdup("more beans");
+    d.opened_at = strdup("2025-06-01");
+    d.trigger = strdup(trigger);
+    d.product_sku = strdup(sku);
+    d.amount = 12345;
+    id = store_deal_create(db, &who, &d, &err);
+    deal_release(&d);
+    assert_true(id > 0);
+    assert_int_equal(snapshot_apply_deal(&live, db, id, &err), 0);
+    assert_same_as_load(db, &live);
+    snprintf(ref, sizeof(ref), "%lld", (long long)id);
+    assert_int_equal(store_deal_lose(db, &who, ref, "2025-06-10", reason, "too dear", &err), 0);
+    assert_int_equal(snapshot_apply_deal(&live, db, id, &err), 0);
+    assert_int_equal(count_stage(live.ledger, DEAL_LOST), lost0 + 1);
+    after = report_json(db, &live, "lost-reasons");
+    assert_string_not_equal(before, after);
+    free(before);
+    free(after);
+    assert_same_as_load(db, &live);
+
+    /* Reopened: the loss stays, a new deal continues it; then won with a new amount. */
+    reopened = store_deal_reopen(db, &who, ref, 0, "2025-06-15", &err);
+    assert_true(reopened > id);
+    assert_int_equal(snapshot_apply_deal(&live, db, reopened, &err), 0);
+    assert_same_as_load(db, &live);
+    snprintf(ref, sizeof(ref), "%lld", (long long)reopened);
+    assert_int_equal(store_deal_win(db, &who, ref, "2025-06-20", 50000, &err), 0);
+    assert_int_equal(snapshot_apply_deal(&live, db, reopened, &err), 0);
+    assert_same_as_load(db, &live);
+
+    /* A loaded open deal edited (kind, amount, trigger, product, opened), then lost. */
+    old_id = test_db_i64(db, "SELECT min(id) FROM deals WHERE stage = 'open'");
+    assert_true(old_id > 0 && old_id < id);
+    snprintf(ref, sizeof(ref), "%lld", (long long)old_id);
+    assert_int_equal(store_deal_get(db, ref, &d, &err), 0);
+    free(d.kind);
+    d.kind = strdup("cross_sell");
+    free(d.trigger);
+    d.trigger = strdup(trigger);
+    free(d.product_sku);
+    d.product_sku = strdup(sku);
+    d.amount += 777;
+    assert_int_equal(store_deal_update(db, &who, &d, &err), 0);
+    deal_release(&d);
+    assert_int_equal(snapshot_apply_deal(&live, db, old_id, &err), 0);
+    assert_same_as_load(db, &live);
+    assert_int_equal(store_deal_lose(db, &who, ref, APPLY_AS_OF, reason, NULL, &err), 0);
+    assert_int_equal(snapshot_apply_deal(&live, db, old_id, &err), 0);
+    assert_same_as_load(db, &live);
+
+    /* Settings: thresholds and the time zone follow in place; a currency with other decimals
+     * does not (the ledger keeps the decimals). */
+    before = report_json(db, &live, "inventory");
+    assert_int_equal(service_setting_set(db, &who, "state.active_days", "30", &err), 0);
+    assert_int_equal(snapshot_apply_settings(&live, db, &err), 0);
+    assert_int_equal(live.settings.active_days, 30);
+    after = report_json(db, &live, "inventory");
+    assert_string_not_equal(before, after);
+    free(before);
+    free(after);
+    assert_same_as_load(db, &live);
+    assert_int_equal(service_setting_set(db, &who, "time_zone", "America/New_York", &err), 0);
+    assert_int_equal(snapshot_apply_settings(&live, db, &err), 0);
+    assert_same_as_load(db, &live);
+    /* The store refuses such a currency change once amounts are stored, so write it straight
+     * into the table (as on a database that had no amounts yet). */
+    test_db_exec(db, "UPDATE settings SET value = 'USD' WHERE key = 'currency'");
+    assert_int_equal(snapshot_apply_settings(&live, db, &err), 1);
+    assert_string_equal(live.currency, "JPY"); /* unchanged: the caller reloads */
+    test_db_exec(db, "UPDATE settings SET value = 'JPY' WHERE key = 'currency'");
+
+    /* A new id above the last is added; one below it (a reused SQLite id) is refused. */
+    max_id = test_db_i64(db, "SELECT max(id) FROM deals");
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO deals(id, customer_id, kind, stage, title, amount, opened_at, "
+             "created_at, updated_at) VALUES (%lld, 1, 'new', 'open', 'x', 5, '2025-06-01', "
+             "'2025-06-01 00:00:00', '2025-06-01 00:00:00')",
+             (long long)(max_id + 100));
+    test_db_exec(db, sql);
+    assert_int_equal(snapshot_apply_deal(&live, db, max_id + 100, &err), 0);
+    assert_same_as_load(db, &live);
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO deals(id, customer_id, kind, stage, title, amount, opened_at, "
+             "created_at, updated_at) VALUES (%lld, 1, 'new', 'open', 'y', 6, '2025-06-01', "
+             "'2025-06-01 00:00:00', '2025-06-01 00:00:00')",
+             (long long)(max_id + 50));
+    test_db_exec(db, sql);
+    size_t n = live.ndeal_ids;
+    assert_int_equal(snapshot_apply_deal(&live, db, max_id + 50, &err), 1);
+    assert_int_equal(live.ndeal_ids, n);
+    /* No such deal, and a deal moved to another customer: refused, snapshot unchanged. */
+    assert_int_equal(snapshot_apply_deal(&live, db, max_id + 1000, &err), 1);
+    snprintf(sql, sizeof(sql), "UPDATE deals SET customer_id = 2 WHERE id = %lld",
+             (long long)(max_id + 100));
+    test_db_exec(db, sql);
+    assert_int_equal(snapshot_apply_deal(&live, db, max_id + 100, &err), 1);
+    assert_int_equal(live.ledger->cust_id[live.ledger->deals[n - 1].cust], 1);
+    snapshot_release(&live);
+    test_db_close(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_equals_plain_build),
         cmocka_unit_test(test_no_orders),
         cmocka_unit_test(test_unknown_customer_fails),
+        cmocka_unit_test(test_apply_equals_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
