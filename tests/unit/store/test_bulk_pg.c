@@ -25,6 +25,7 @@
 #include "db/migrate.h"
 #include "store/bulk.h"
 #include "store/history.h"
+#include "store/import_rows.h"
 
 struct fixture {
     struct db *db;
@@ -383,6 +384,96 @@ static void test_history_two_readers(void **state)
     }
 }
 
+/* Imports n lines for customer 1 into orders (inside one transaction, as io/import.c does);
+ * returns 0 or -1 with err. */
+static int import_lines(struct db *db, int n, int64_t counts[3], struct ok_err *err)
+{
+    struct order_upsert *u;
+    char code[32];
+    if (db_begin(db, err) < 0)
+        return -1;
+    u = store_order_upsert_new(db, err);
+    if (!u)
+        goto fail;
+    for (int i = 0; i < n; i++) {
+        snprintf(code, sizeof(code), "I%06d", i / 2);
+        if (store_order_upsert_add(u,
+                                   &(struct bulk_order_line){.order_code = code,
+                                                             .line_no = i % 2 + 1,
+                                                             .customer_id = 1,
+                                                             .day = 19000 + i,
+                                                             .product_id = i % 2 ? 1 : 0,
+                                                             .quantity = i == n - 1 ? -1 : 1,
+                                                             .amount = i == n - 1 ? -10 : 10},
+                                   1, err) < 0)
+            goto fail;
+    }
+    if (store_order_upsert_counts(u, &counts[0], &counts[1], &counts[2], err) < 0)
+        goto fail;
+    store_order_upsert_free(&u);
+    return db_commit(db, err);
+fail:
+    store_order_upsert_free(&u);
+    db_rollback(db);
+    return -1;
+}
+
+static void test_import_into_empty_orders(void **state)
+{
+    NEED_PG();
+    struct ok_err err;
+    int64_t c[3];
+    char *before, *after;
+    exec_ok(f->db, "INSERT INTO customers(code, name) VALUES ('C1', 'one');"
+                   "INSERT INTO products(sku, name) VALUES ('P1', 'one')");
+    before = schema_text(f->db);
+    if (import_lines(f->db, 1001, c, &err) < 0)
+        fail_msg("import: %s", err.message);
+    assert_int_equal(c[0], 1001);
+    assert_int_equal(c[1], 0);
+    assert_int_equal(c[2], 0);
+    after = schema_text(f->db);
+    assert_string_equal(before, after); /* indexes and foreign keys back, validated */
+    free(after);
+    /* The return was linked to the latest earlier line of its product. */
+    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM orders WHERE quantity < 0 AND "
+                                      "original_code = 'I000499'"),
+                     1);
+    /* Again: into a filled table nothing is dropped, and nothing changes. */
+    if (import_lines(f->db, 1001, c, &err) < 0)
+        fail_msg("reimport: %s", err.message);
+    assert_int_equal(c[0], 0);
+    assert_int_equal(c[2], 1001);
+    after = schema_text(f->db);
+    assert_string_equal(before, after);
+    free(after);
+    /* A line of a customer that does not exist fails at the end, and leaves nothing behind. */
+    exec_ok(f->db, "DELETE FROM orders");
+    {
+        struct order_upsert *u;
+        assert_int_equal(db_begin(f->db, &err), 0);
+        u = store_order_upsert_new(f->db, &err);
+        assert_non_null(u);
+        assert_int_equal(store_order_upsert_add(u,
+                                                &(struct bulk_order_line){.order_code = "X",
+                                                                          .line_no = 1,
+                                                                          .customer_id = 99,
+                                                                          .day = 19000,
+                                                                          .quantity = 1,
+                                                                          .amount = 1},
+                                                1, &err),
+                         0);
+        assert_int_equal(store_order_upsert_counts(u, &c[0], &c[1], &c[2], &err), -1);
+        store_order_upsert_free(&u);
+        db_rollback(f->db);
+    }
+    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM orders"), 0);
+    after = schema_text(f->db);
+    assert_string_equal(before, after);
+    free(after);
+    free(before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +483,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_abort_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history_two_readers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_into_empty_orders, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
