@@ -3,7 +3,8 @@
  * line by line from the same rows; lines out of customer order, an empty orders table, and an
  * order line of an unknown customer. The in-place updates (snapshot_apply_deal and
  * snapshot_apply_settings, as the server runs them after a write) give exactly what a fresh load
- * of the same database gives, and refuse what they cannot follow. */
+ * of the same database gives, and refuse what they cannot follow; on PostgreSQL too when
+ * OKAERI_TEST_PG_URL is set (tests/pg/run runs this file). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -278,10 +279,10 @@ static void query_text(struct db *db, const char *sql, char *out, size_t size)
     db_stmt_free(&st);
 }
 
-static void test_apply_equals_load(void **state)
+/* The writes of the server's deal and settings handlers, each followed in place and compared
+ * with a fresh load; db holds an empty okaeri schema. */
+static void apply_checks(struct db *db)
 {
-    struct test_db t;
-    struct db *db = test_db_open(&t);
     struct demo_options o;
     struct snapshot live;
     struct ok_err err;
@@ -291,7 +292,6 @@ static void test_apply_equals_load(void **state)
     int64_t id, reopened, old_id, max_id;
     size_t lost0;
     char *before, *after;
-    (void)state;
     demo_options_init(&o);
     o.customers = 300;
     o.seed = 3;
@@ -410,16 +410,52 @@ static void test_apply_equals_load(void **state)
     assert_int_equal(snapshot_apply_deal(&live, db, max_id + 100, &err), 1);
     assert_int_equal(live.ledger->cust_id[live.ledger->deals[n - 1].cust], 1);
     snapshot_release(&live);
+}
+
+static void test_apply_equals_load(void **state)
+{
+    struct test_db t;
+    (void)state;
+    apply_checks(test_db_open(&t));
     test_db_close(&t);
+}
+
+/* The same on PostgreSQL (identity ids), in a schema of its own; needs OKAERI_TEST_PG_URL (set
+ * by tests/pg/run), skipped without it. */
+static void test_apply_equals_load_postgres(void **state)
+{
+    const char *url = getenv("OKAERI_TEST_PG_URL");
+    struct ok_err err;
+    struct db *admin, *db;
+    char schema[64], target[1024], sql[256];
+    (void)state;
+    if (!url || !*url)
+        skip();
+    snprintf(schema, sizeof(schema), "okaeri_snapshot_%ld", (long)getpid());
+    admin = db_open(url, 0, &err);
+    assert_non_null(admin);
+    snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema,
+             schema);
+    test_db_exec(admin, sql);
+    snprintf(target, sizeof(target), "%s%soptions=-csearch_path%%3D%s", url,
+             strchr(url, '?') ? "&" : "?", schema);
+    db = db_open(target, 0, &err);
+    if (!db)
+        fail_msg("db_open: %s", err.message);
+    assert_int_equal(migrate_apply(db, NULL, &err), 0);
+    apply_checks(db);
+    db_close(&db);
+    snprintf(sql, sizeof(sql), "DROP SCHEMA %s CASCADE", schema);
+    test_db_exec(admin, sql);
+    db_close(&admin);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_load_equals_plain_build),
-        cmocka_unit_test(test_no_orders),
-        cmocka_unit_test(test_unknown_customer_fails),
-        cmocka_unit_test(test_apply_equals_load),
+        cmocka_unit_test(test_load_equals_plain_build),    cmocka_unit_test(test_no_orders),
+        cmocka_unit_test(test_unknown_customer_fails),     cmocka_unit_test(test_apply_equals_load),
+        cmocka_unit_test(test_apply_equals_load_postgres),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
