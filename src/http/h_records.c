@@ -3,7 +3,8 @@
  * besides orders and deals, with list filters and cursor pagination.
  *
  * Contracts feed the renewal KPIs, referrals the referral reports: writes to them make the
- * reports snapshot reload before the next report. Feedback is not in the ledger.
+ * reports snapshot reload before the next report. Feedback feeds the satisfaction report and the
+ * KPIs: new feedback is added to the snapshot in place, a deletion makes it reload.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -371,6 +372,20 @@ out:
 
 /* ---- feedback ---- */
 
+struct feedback_write {
+    struct db *db;
+    int64_t id;
+};
+
+/* Under the snapshot's write lock (see snapshot_apply_feedback). */
+static int apply_feedback(struct snapshot *s, void *ctx)
+{
+    struct feedback_write *w = ctx;
+    struct ok_err err;
+    ok_err_clear(&err);
+    return snapshot_apply_feedback(s, w->db, w->id, &err) == 0 ? 0 : -1;
+}
+
 static int feedback_load(struct http_req *r, const char *ref, struct feedback *f,
                          struct ok_err *err)
 {
@@ -407,6 +422,10 @@ void h_feedback_create(struct http_req *r)
         http_fail(r, &err);
         goto out;
     }
+    {
+        struct feedback_write w = {r->db, id};
+        snap_holder_changed(&r->srv->snap, apply_feedback, &w);
+    }
     feedback_release(&f);
     memset(&f, 0, sizeof(f));
     if (store_feedback_get_by_id(r->db, id, &f, &err) < 0) {
@@ -441,6 +460,8 @@ void h_feedback_delete(struct http_req *r)
     if (feedback_load(r, http_param(r, 0), &f, &err) < 0 ||
         store_feedback_delete(r->db, &r->actor, f.id, &err) < 0)
         http_fail(r, &err);
+    else
+        snap_holder_changed(&r->srv->snap, NULL, NULL);
     feedback_release(&f);
 }
 

@@ -13,6 +13,7 @@
 #include "core/buf.h"
 #include "store/customer.h"
 #include "store/deal.h"
+#include "store/feedback.h"
 #include "store/fields.h"
 #include "store/history.h"
 #include "store/order.h"
@@ -242,13 +243,19 @@ static int32_t feedback_kind_of(const char *kind)
     return LEDGER_NONE;
 }
 
+/* The ledger's form of stored feedback, shared by the load and snapshot_apply_feedback. */
+static long feedback_add(struct ledger_builder *b, struct ledger *l,
+                         const struct history_feedback *f, struct ok_err *err)
+{
+    int32_t kind = feedback_kind_of(f->kind), day = day_or_none(f->day);
+    return b ? ledger_builder_add_feedback(b, f->customer_id, kind, f->score, day, err)
+             : ledger_add_feedback(l, f->customer_id, kind, f->score, day, err);
+}
+
 static int on_feedback(void *ctx, const struct history_feedback *f, struct ok_err *err)
 {
     struct loader *ld = ctx;
-    return ledger_builder_add_feedback(&ld->b, f->customer_id, feedback_kind_of(f->kind), f->score,
-                                       day_or_none(f->day), err) < 0
-               ? -1
-               : 0;
+    return feedback_add(&ld->b, NULL, f, err) < 0 ? -1 : 0;
 }
 
 int snapshot_load(struct db *db, struct snapshot *s, struct ok_err *err)
@@ -352,6 +359,7 @@ int snapshot_apply_deal(struct snapshot *s, struct db *db, int64_t deal_id, stru
     char ref[24];
     int32_t idx;
     int rc = 1;
+    memset(&d, 0, sizeof(d));
     if (!s->ledger || s->ndeal_ids != s->ledger->ndeals)
         return 1;
     snprintf(ref, sizeof(ref), "%lld", (long long)deal_id);
@@ -423,4 +431,35 @@ int snapshot_apply_settings(struct snapshot *s, struct db *db, struct ok_err *er
     memcpy(s->time_zone, fresh.time_zone, sizeof(s->time_zone));
     snapshot_release(&fresh);
     return 0;
+}
+
+int snapshot_apply_feedback(struct snapshot *s, struct db *db, int64_t feedback_id,
+                            struct ok_err *err)
+{
+    struct feedback f;
+    struct history_feedback h;
+    struct ok_err lerr;
+    int rc = 1;
+    memset(&f, 0, sizeof(f));
+    if (!s->ledger)
+        return 1;
+    if (store_feedback_get_by_id(db, feedback_id, &f, err) < 0) {
+        rc = err->code == OK_ERR_NOT_FOUND ? 1 : -1;
+        goto out;
+    }
+    h.customer_id = store_ref_customer(db, f.customer_code, "customer_code", err);
+    if (h.customer_id <= 0) {
+        rc = h.customer_id < 0 && err->code != OK_ERR_INVALID ? -1 : 1;
+        goto out;
+    }
+    h.kind = f.kind ? f.kind : "";
+    h.score = f.score;
+    h.day = text_day(f.received_on);
+    ok_err_clear(&lerr);
+    if (feedback_add(NULL, s->ledger, &h, &lerr) < 0)
+        goto out; /* e.g. no valid date: the load fails as well, and says why */
+    rc = 0;
+out:
+    feedback_release(&f);
+    return rc;
 }

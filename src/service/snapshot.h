@@ -49,6 +49,13 @@ void snapshot_release(struct snapshot *s);
  * no longer stored. */
 int snapshot_apply_deal(struct snapshot *s, struct db *db, int64_t deal_id, struct ok_err *err);
 
+/* Adds feedback feedback_id, as stored in db now, after its create. Loads keep feedback in id
+ * order and this appends, so two creates that commit in one order and apply in the other leave
+ * the two swapped: no analytics depends on that order (all sums and groups). 1 when its
+ * customer is unknown to s or it is no longer stored. */
+int snapshot_apply_feedback(struct snapshot *s, struct db *db, int64_t feedback_id,
+                            struct ok_err *err);
+
 /* Re-reads the settings (analytics thresholds, currency, time zone) into s, keeping the ledger.
  * 1 when the currency's minor unit changed (the ledger carries the money decimals). */
 int snapshot_apply_settings(struct snapshot *s, struct db *db, struct ok_err *err);

@@ -20,6 +20,7 @@
 #include "service/settings.h"
 #include "service/snapshot.h"
 #include "store/deal.h"
+#include "store/feedback.h"
 #include "store/history.h"
 #include "store/store_test.h"
 
@@ -218,8 +219,8 @@ static char *report_json(struct db *db, const struct snapshot *s, const char *na
  * indexes, the settings, and the reports that read deals and settings. */
 static void assert_same_as_load(struct db *db, const struct snapshot *live)
 {
-    static const char *const reports[] = {"inventory", "kpis",      "lost-reasons",
-                                          "upsell",    "referrals", "summary"};
+    static const char *const reports[] = {"inventory", "kpis",    "lost-reasons", "upsell",
+                                          "referrals", "summary", "satisfaction"};
     struct snapshot fresh;
     struct ok_err err;
     const struct ledger *a = live->ledger, *b;
@@ -240,6 +241,13 @@ static void assert_same_as_load(struct db *db, const struct snapshot *live)
         assert_int_equal(x->lost_reason, y->lost_reason);
         assert_int_equal(x->trigger_id, y->trigger_id);
         assert_int_equal(x->product, y->product);
+    }
+    assert_int_equal(a->nfeedback, b->nfeedback);
+    for (size_t i = 0; i < a->nfeedback; i++) {
+        assert_int_equal(a->cust_id[a->feedback[i].cust], b->cust_id[b->feedback[i].cust]);
+        assert_int_equal(a->feedback[i].kind, b->feedback[i].kind);
+        assert_int_equal(a->feedback[i].score, b->feedback[i].score);
+        assert_int_equal(a->feedback[i].day, b->feedback[i].day);
     }
     assert_int_equal(a->nreferrals, b->nreferrals);
     for (size_t i = 0; i < a->nreferrals; i++)
@@ -361,6 +369,30 @@ static void apply_checks(struct db *db)
     assert_int_equal(store_deal_lose(db, &who, ref, APPLY_AS_OF, reason, NULL, &err), 0);
     assert_int_equal(snapshot_apply_deal(&live, db, old_id, &err), 0);
     assert_same_as_load(db, &live);
+
+    /* New feedback (a satisfaction score): the satisfaction report changes, and equals a load. */
+    {
+        struct feedback f;
+        size_t nf = live.ledger->nfeedback;
+        int64_t fid;
+        before = report_json(db, &live, "satisfaction");
+        memset(&f, 0, sizeof(f));
+        f.customer_code = strdup(cust);
+        f.kind = strdup("satisfaction");
+        f.score = 2;
+        f.received_on = strdup("2025-06-20");
+        fid = store_feedback_create(db, &who, &f, &err);
+        feedback_release(&f);
+        assert_true(fid > 0);
+        assert_int_equal(snapshot_apply_feedback(&live, db, fid, &err), 0);
+        assert_int_equal(live.ledger->nfeedback, nf + 1);
+        after = report_json(db, &live, "satisfaction");
+        assert_string_not_equal(before, after);
+        free(before);
+        free(after);
+        assert_same_as_load(db, &live);
+        assert_int_equal(snapshot_apply_feedback(&live, db, fid + 1000, &err), 1);
+    }
 
     /* Settings: thresholds and the time zone follow in place; a currency with other decimals
      * does not (the ledger keeps the decimals). */
