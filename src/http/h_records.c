@@ -2,9 +2,10 @@
  * h_records.c - /api/v1/contracts, /api/v1/referrals and /api/v1/feedback: the customer records
  * besides orders and deals, with list filters and cursor pagination.
  *
- * Contracts feed the renewal KPIs, referrals the referral reports: writes to them make the
- * reports snapshot reload before the next report. Feedback feeds the satisfaction report and the
- * KPIs: new feedback is added to the snapshot in place, a deletion makes it reload.
+ * Contracts feed the renewal KPIs, referrals the referral reports, feedback the satisfaction
+ * report and the KPIs. A new contract (also a renewal), referral or feedback is added to the
+ * reports snapshot in place (service/snapshot.h); edits, contract ends and deletions make it
+ * reload before the next report.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,31 @@ static int is_id(const char *ref, int64_t *id)
 }
 
 /* ---- contracts ---- */
+
+/* A record just created: the snapshot follows it in place through apply (one of the
+ * snapshot_apply_* functions, run under the snapshot's write lock so that it reads the record as
+ * it is now), or reloads before the next report when apply cannot. */
+struct record_write {
+    struct db *db;
+    int64_t id;
+    int (*apply)(struct snapshot *s, struct db *db, int64_t id, struct ok_err *err);
+};
+
+static int apply_record(struct snapshot *s, void *ctx)
+{
+    struct record_write *w = ctx;
+    struct ok_err err;
+    ok_err_clear(&err);
+    return w->apply(s, w->db, w->id, &err) == 0 ? 0 : -1;
+}
+
+static void record_created(struct http_req *r, int64_t id,
+                           int (*apply)(struct snapshot *s, struct db *db, int64_t id,
+                                        struct ok_err *err))
+{
+    struct record_write w = {r->db, id, apply};
+    snap_holder_changed(&r->srv->snap, apply_record, &w);
+}
 
 static int contract_load(struct http_req *r, const char *ref, struct contract *k,
                          struct ok_err *err)
@@ -97,7 +123,7 @@ void h_contracts_create(struct http_req *r)
         http_fail(r, &err);
         goto out;
     }
-    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    record_created(r, id, snapshot_apply_contract);
     contract_reply(r, id);
     snprintf(r->location, sizeof(r->location), "/api/v1/contracts/%lld", (long long)id);
 out:
@@ -166,7 +192,7 @@ void h_contracts_renew(struct http_req *r)
     if (store_contract_validate(&next, &err) < 0 ||
         (id = store_contract_renew(r->db, &r->actor, k.id, &next, &err)) < 0)
         goto fail;
-    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    record_created(r, id, snapshot_apply_contract); /* a renewal only adds a contract */
     contract_reply(r, id);
     snprintf(r->location, sizeof(r->location), "/api/v1/contracts/%lld", (long long)id);
     goto out;
@@ -288,7 +314,7 @@ void h_referrals_create(struct http_req *r)
         http_fail(r, &err);
         goto out;
     }
-    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    record_created(r, id, snapshot_apply_referral);
     referral_reply(r, id);
     snprintf(r->location, sizeof(r->location), "/api/v1/referrals/%lld", (long long)id);
 out:
@@ -372,20 +398,6 @@ out:
 
 /* ---- feedback ---- */
 
-struct feedback_write {
-    struct db *db;
-    int64_t id;
-};
-
-/* Under the snapshot's write lock (see snapshot_apply_feedback). */
-static int apply_feedback(struct snapshot *s, void *ctx)
-{
-    struct feedback_write *w = ctx;
-    struct ok_err err;
-    ok_err_clear(&err);
-    return snapshot_apply_feedback(s, w->db, w->id, &err) == 0 ? 0 : -1;
-}
-
 static int feedback_load(struct http_req *r, const char *ref, struct feedback *f,
                          struct ok_err *err)
 {
@@ -422,10 +434,7 @@ void h_feedback_create(struct http_req *r)
         http_fail(r, &err);
         goto out;
     }
-    {
-        struct feedback_write w = {r->db, id};
-        snap_holder_changed(&r->srv->snap, apply_feedback, &w);
-    }
+    record_created(r, id, snapshot_apply_feedback);
     feedback_release(&f);
     memset(&f, 0, sizeof(f));
     if (store_feedback_get_by_id(r->db, id, &f, &err) < 0) {

@@ -12,11 +12,13 @@
 #include "core/money.h"
 #include "core/buf.h"
 #include "store/customer.h"
+#include "store/contract.h"
 #include "store/deal.h"
 #include "store/feedback.h"
 #include "store/fields.h"
 #include "store/history.h"
 #include "store/order.h"
+#include "store/referral.h"
 #include "store/store.h"
 #include "core/banned.h"
 
@@ -189,19 +191,25 @@ static int on_deal(void *ctx, const struct history_deal *d, struct ok_err *err)
     return 0;
 }
 
+/* The ledger's form of a stored contract, shared by the load and snapshot_apply_contract. */
+static void contract_to_ledger(const struct history_contract *k, struct ledger_contract *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->product = id32(k->product_id);
+    out->start_day = day_or_none(k->start_day);
+    out->end_day = day_or_none(k->end_day);
+    out->amount = k->amount;
+    out->id = k->id;
+    out->renewed_from = k->renewed_from > 0 ? k->renewed_from : LEDGER_NONE;
+    out->end_reason = id32(k->end_reason_id);
+    out->renewed_by = LEDGER_NONE;
+}
+
 static int on_contract(void *ctx, const struct history_contract *k, struct ok_err *err)
 {
     struct loader *ld = ctx;
     struct ledger_contract in;
-    memset(&in, 0, sizeof(in));
-    in.product = id32(k->product_id);
-    in.start_day = day_or_none(k->start_day);
-    in.end_day = day_or_none(k->end_day);
-    in.amount = k->amount;
-    in.id = k->id;
-    in.renewed_from = k->renewed_from > 0 ? k->renewed_from : LEDGER_NONE;
-    in.end_reason = id32(k->end_reason_id);
-    in.renewed_by = LEDGER_NONE;
+    contract_to_ledger(k, &in);
     return ledger_builder_add_contract(&ld->b, k->customer_id, &in, err) < 0 ? -1 : 0;
 }
 
@@ -222,14 +230,22 @@ static int32_t deal_index(const struct snapshot *s, int64_t id)
     return lo < s->ndeal_ids && s->deal_ids[lo] == id ? (int32_t)lo : LEDGER_NONE;
 }
 
+/* The ledger's form of a stored referral, shared by the load and snapshot_apply_referral: b
+ * when loading, else l. */
+static long referral_add(struct ledger_builder *b, struct ledger *l, const struct snapshot *s,
+                         const struct history_referral *r, struct ok_err *err)
+{
+    int64_t referred = r->referred_id > 0 ? r->referred_id : LEDGER_NONE;
+    int32_t day = day_or_none(r->day), trigger = id32(r->trigger_id);
+    int32_t deal = deal_index(s, r->deal_id);
+    return b ? ledger_builder_add_referral(b, r->referrer_id, referred, day, trigger, deal, err)
+             : ledger_add_referral(l, r->referrer_id, referred, day, trigger, deal, err);
+}
+
 static int on_referral(void *ctx, const struct history_referral *r, struct ok_err *err)
 {
     struct loader *ld = ctx;
-    return ledger_builder_add_referral(
-               &ld->b, r->referrer_id, r->referred_id > 0 ? r->referred_id : LEDGER_NONE,
-               day_or_none(r->day), id32(r->trigger_id), deal_index(ld->s, r->deal_id), err) < 0
-               ? -1
-               : 0;
+    return referral_add(&ld->b, NULL, ld->s, r, err) < 0 ? -1 : 0;
 }
 
 /* Feedback kinds as small integers, in the order of the schema's CHECK list. */
@@ -461,5 +477,105 @@ int snapshot_apply_feedback(struct snapshot *s, struct db *db, int64_t feedback_
     rc = 0;
 out:
     feedback_release(&f);
+    return rc;
+}
+
+int snapshot_apply_referral(struct snapshot *s, struct db *db, int64_t referral_id,
+                            struct ok_err *err)
+{
+    struct referral x;
+    struct history_referral h;
+    struct ok_err lerr;
+    int rc = 1;
+    memset(&x, 0, sizeof(x));
+    memset(&h, 0, sizeof(h));
+    if (!s->ledger || s->ndeal_ids != s->ledger->ndeals)
+        return 1;
+    if (store_referral_get_by_id(db, referral_id, &x, err) < 0) {
+        rc = err->code == OK_ERR_NOT_FOUND ? 1 : -1;
+        goto out;
+    }
+    h.referrer_id = store_ref_customer(db, x.referrer_code, "referrer_code", err);
+    h.referred_id =
+        x.referred_code ? store_ref_customer(db, x.referred_code, "referred_code", err) : 0;
+    if (h.referrer_id < 0 || h.referred_id < 0) {
+        rc = err->code == OK_ERR_INVALID ? 1 : -1;
+        goto out;
+    }
+    if (list_ref(db, "triggers", x.trigger, &h.trigger_id, err) < 0) {
+        rc = -1;
+        goto out;
+    }
+    h.deal_id = x.deal_id;
+    h.day = text_day(x.referred_on);
+    if (h.referrer_id == 0 || h.trigger_id < 0 ||
+        (h.deal_id > 0 && deal_index(s, h.deal_id) == LEDGER_NONE))
+        goto out; /* a reference s cannot map: reload */
+    ok_err_clear(&lerr);
+    if (referral_add(NULL, s->ledger, s, &h, &lerr) < 0)
+        goto out;
+    rc = 0;
+out:
+    referral_release(&x);
+    return rc;
+}
+
+/* Index of contract id in l (ids ascending, as for deals), or LEDGER_NONE. */
+static int32_t contract_index(const struct ledger *l, int64_t id)
+{
+    size_t lo = 0, hi = l->ncontracts;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->contracts[mid].id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < l->ncontracts && l->contracts[lo].id == id ? (int32_t)lo : LEDGER_NONE;
+}
+
+int snapshot_apply_contract(struct snapshot *s, struct db *db, int64_t contract_id,
+                            struct ok_err *err)
+{
+    struct contract k;
+    struct history_contract h;
+    struct ledger_contract in;
+    struct ok_err lerr;
+    const struct ledger *l = s->ledger;
+    int rc = 1;
+    memset(&k, 0, sizeof(k));
+    memset(&h, 0, sizeof(h));
+    if (!l || (l->ncontracts > 0 && contract_id <= l->contracts[l->ncontracts - 1].id))
+        return 1; /* known (edited: no in-place edit), or a load would put it among the others */
+    if (store_contract_get_by_id(db, contract_id, &k, err) < 0) {
+        rc = err->code == OK_ERR_NOT_FOUND ? 1 : -1;
+        goto out;
+    }
+    h.id = k.id;
+    h.customer_id = store_ref_customer(db, k.customer_code, "customer_code", err);
+    h.product_id = k.product_sku ? store_ref_product(db, k.product_sku, "product", err) : 0;
+    if (h.customer_id < 0 || h.product_id < 0) {
+        rc = err->code == OK_ERR_INVALID ? 1 : -1;
+        goto out;
+    }
+    if (list_ref(db, "causes", k.end_reason, &h.end_reason_id, err) < 0) {
+        rc = -1;
+        goto out;
+    }
+    h.start_day = text_day(k.start_on);
+    h.end_day = text_day(k.end_on);
+    h.amount = k.amount;
+    h.renewed_from = k.renewed_from;
+    if (h.customer_id == 0 || h.end_reason_id < 0 ||
+        (h.renewed_from > 0 && contract_index(l, h.renewed_from) == LEDGER_NONE))
+        goto out; /* a reference s cannot map: reload */
+    contract_to_ledger(&h, &in);
+    ok_err_clear(&lerr);
+    /* Live, this links the renewal both ways as the load's finish does. */
+    if (ledger_add_contract(s->ledger, h.customer_id, &in, &lerr) < 0)
+        goto out;
+    rc = 0;
+out:
+    contract_release(&k);
     return rc;
 }

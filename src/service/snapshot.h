@@ -56,6 +56,19 @@ int snapshot_apply_deal(struct snapshot *s, struct db *db, int64_t deal_id, stru
 int snapshot_apply_feedback(struct snapshot *s, struct db *db, int64_t feedback_id,
                             struct ok_err *err);
 
+/* Adds referral referral_id, as stored in db now, after its create; in id order as feedback
+ * (above). 1 when a customer, trigger or deal it names is unknown to s, or it is no longer
+ * stored. */
+int snapshot_apply_referral(struct snapshot *s, struct db *db, int64_t referral_id,
+                            struct ok_err *err);
+
+/* Adds contract contract_id, as stored in db now, after its create or renewal (linking the
+ * renewal both ways, as a load does). 1 for a contract s already has (an edit or an end: no
+ * in-place edit of contracts), one whose id is not above every loaded one, or one that names a
+ * customer, contract or end reason unknown to s. */
+int snapshot_apply_contract(struct snapshot *s, struct db *db, int64_t contract_id,
+                            struct ok_err *err);
+
 /* Re-reads the settings (analytics thresholds, currency, time zone) into s, keeping the ledger.
  * 1 when the currency's minor unit changed (the ledger carries the money decimals). */
 int snapshot_apply_settings(struct snapshot *s, struct db *db, struct ok_err *err);

@@ -19,9 +19,11 @@
 #include "service/reports.h"
 #include "service/settings.h"
 #include "service/snapshot.h"
+#include "store/contract.h"
 #include "store/deal.h"
 #include "store/feedback.h"
 #include "store/history.h"
+#include "store/referral.h"
 #include "store/store_test.h"
 
 #define NCUST  60
@@ -220,7 +222,7 @@ static char *report_json(struct db *db, const struct snapshot *s, const char *na
 static void assert_same_as_load(struct db *db, const struct snapshot *live)
 {
     static const char *const reports[] = {"inventory", "kpis",    "lost-reasons", "upsell",
-                                          "referrals", "summary", "satisfaction"};
+                                          "referrals", "summary", "satisfaction", "renewals"};
     struct snapshot fresh;
     struct ok_err err;
     const struct ledger *a = live->ledger, *b;
@@ -250,8 +252,28 @@ static void assert_same_as_load(struct db *db, const struct snapshot *live)
         assert_int_equal(a->feedback[i].day, b->feedback[i].day);
     }
     assert_int_equal(a->nreferrals, b->nreferrals);
-    for (size_t i = 0; i < a->nreferrals; i++)
-        assert_int_equal(a->referrals[i].deal, b->referrals[i].deal);
+    for (size_t i = 0; i < a->nreferrals; i++) {
+        const struct ledger_referral *x = &a->referrals[i], *y = &b->referrals[i];
+        assert_int_equal(a->cust_id[x->referrer], b->cust_id[y->referrer]);
+        assert_int_equal(x->referred == LEDGER_NONE ? 0 : a->cust_id[x->referred],
+                         y->referred == LEDGER_NONE ? 0 : b->cust_id[y->referred]);
+        assert_int_equal(x->day, y->day);
+        assert_int_equal(x->trigger_id, y->trigger_id);
+        assert_int_equal(x->deal, y->deal);
+    }
+    assert_int_equal(a->ncontracts, b->ncontracts);
+    for (size_t i = 0; i < a->ncontracts; i++) {
+        const struct ledger_contract *x = &a->contracts[i], *y = &b->contracts[i];
+        assert_int_equal(x->id, y->id);
+        assert_int_equal(a->cust_id[x->cust], b->cust_id[y->cust]);
+        assert_int_equal(x->product, y->product);
+        assert_int_equal(x->start_day, y->start_day);
+        assert_int_equal(x->end_day, y->end_day);
+        assert_int_equal(x->amount, y->amount);
+        assert_int_equal(x->renewed_from, y->renewed_from);
+        assert_int_equal(x->end_reason, y->end_reason);
+        assert_int_equal(x->renewed_by, y->renewed_by);
+    }
     assert_string_equal(live->currency, fresh.currency);
     assert_string_equal(live->time_zone, fresh.time_zone);
     assert_int_equal(live->money_decimals, fresh.money_decimals);
@@ -392,6 +414,72 @@ static void apply_checks(struct db *db)
         free(after);
         assert_same_as_load(db, &live);
         assert_int_equal(snapshot_apply_feedback(&live, db, fid + 1000, &err), 1);
+    }
+
+    /* A referral (of a customer, naming the new deal) and one of a prospect. */
+    {
+        struct referral x;
+        char cust2[64];
+        int64_t rid;
+        size_t nr = live.ledger->nreferrals;
+        query_text(db, "SELECT code FROM customers ORDER BY id LIMIT 1 OFFSET 11", cust2,
+                   sizeof(cust2));
+        memset(&x, 0, sizeof(x));
+        x.referrer_code = strdup(cust);
+        x.referred_code = strdup(cust2);
+        x.referred_on = strdup("2025-06-05");
+        x.trigger = strdup(trigger);
+        x.deal_id = id;
+        assert_int_equal(store_referral_validate(&x, &err), 0);
+        rid = store_referral_create(db, &who, &x, &err);
+        referral_release(&x);
+        assert_true(rid > 0);
+        assert_int_equal(snapshot_apply_referral(&live, db, rid, &err), 0);
+        assert_same_as_load(db, &live);
+        memset(&x, 0, sizeof(x));
+        x.referrer_code = strdup(cust2);
+        x.prospect_name = strdup("a friend");
+        x.referred_on = strdup("2025-06-07");
+        assert_int_equal(store_referral_validate(&x, &err), 0);
+        rid = store_referral_create(db, &who, &x, &err);
+        referral_release(&x);
+        assert_true(rid > 0);
+        assert_int_equal(snapshot_apply_referral(&live, db, rid, &err), 0);
+        assert_int_equal(live.ledger->nreferrals, nr + 2);
+        assert_same_as_load(db, &live);
+    }
+
+    /* A contract, then its renewal (linked both ways); an edit of a known contract is refused. */
+    {
+        struct contract k;
+        int64_t cid, next;
+        memset(&k, 0, sizeof(k));
+        k.customer_code = strdup(cust);
+        k.product_sku = strdup(sku);
+        k.start_on = strdup("2024-07-01");
+        k.end_on = strdup("2025-06-30");
+        k.amount = 120000;
+        assert_int_equal(store_contract_validate(&k, &err), 0);
+        cid = store_contract_create(db, &who, &k, &err);
+        contract_release(&k);
+        assert_true(cid > 0);
+        assert_int_equal(snapshot_apply_contract(&live, db, cid, &err), 0);
+        assert_same_as_load(db, &live);
+        memset(&k, 0, sizeof(k));
+        k.customer_code = strdup(cust);
+        k.start_on = strdup("2025-07-01");
+        k.end_on = strdup("2026-06-30");
+        k.amount = 130000;
+        assert_int_equal(store_contract_validate(&k, &err), 0);
+        next = store_contract_renew(db, &who, cid, &k, &err);
+        contract_release(&k);
+        assert_true(next > cid);
+        assert_int_equal(snapshot_apply_contract(&live, db, next, &err), 0);
+        assert_int_equal(live.ledger->contracts[live.ledger->ncontracts - 2].renewed_by,
+                         (int32_t)live.ledger->ncontracts - 1);
+        assert_same_as_load(db, &live);
+        assert_int_equal(snapshot_apply_contract(&live, db, cid, &err), 1);
+        assert_int_equal(snapshot_apply_contract(&live, db, next + 1000, &err), 1);
     }
 
     /* Settings: thresholds and the time zone follow in place; a currency with other decimals
