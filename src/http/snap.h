@@ -3,9 +3,13 @@
  *
  * The snapshot (service/snapshot.h) is loaded once at start. Reports read it under a read lock,
  * so any number run at once. A write that the snapshot can follow (an order line, a new
- * customer) is applied in place under the write lock right after its transaction commits; any
- * other write that changes analytics (a deal won, a setting, a customer's owner) only marks the
- * snapshot stale, and the next report reloads it before reading. Generations make this exact:
+ * customer, a deal created, edited, won, lost or reopened, a setting, a new contract, referral
+ * or feedback: the snapshot_apply_* functions) is applied in place under the write lock right
+ * after its transaction commits, reading the record as stored then, so that of two writes to
+ * one record the state applied last is the latest; any other write that changes analytics (an
+ * order line edited, a customer's owner, a deletion), or one the in-place update refuses, only
+ * marks the snapshot stale, and the next report reloads it before reading (seconds on a large
+ * database). Generations make this exact:
  * every analytics write bumps `gen` after its commit; the snapshot reflects `loaded_gen`; a
  * report that starts after a write returned sees gen > loaded_gen and reloads. So a report always
  * reflects every write that returned before it started, and no report waits for a reload it
