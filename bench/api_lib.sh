@@ -42,6 +42,9 @@ api_urlencode() {
 api_serve() {
     local name=$1 db=$2 pid
     shift 2
+    # made here, not by the redirection below: that one runs in the child, which may not have
+    # run yet when the loop first reads the file
+    : >"$tmp/$name.out"
     OKAERI_AUTOMATE_INTERVAL=off "$okaeri" --db "$db" serve --listen 127.0.0.1:0 "$@" \
         >"$tmp/$name.out" 2>"$tmp/$name.err" &
     pid=$!
