@@ -56,6 +56,7 @@ struct pg_conn {
     char listen[64];  /* channel LISTENed to (again after a reconnect), "" when none */
     int reconnected;  /* since the last db_pg_notifications: notifications may be lost */
     int idle_cursors; /* cursors finished or abandoned but still open on the server */
+    char *target;     /* the URL as given (with its password), for db_pg_open_again */
 };
 
 struct pg_stmt {
@@ -414,11 +415,13 @@ static int pg_open_db(struct db *db, const char *target, int flags, struct ok_er
     PQsetNoticeProcessor(pg, notice_quiet, NULL);
     c = xcalloc(1, sizeof(*c));
     c->pg = pg;
+    c->target = xstrdup(target);
     buf_init(&c->copy, 0);
     db->handle = c;
     if (session_setup(db, err) < 0) {
         PQfinish(pg);
         buf_release(&c->copy);
+        free(c->target);
         free(c);
         db->handle = NULL;
         return -1;
@@ -435,8 +438,18 @@ static void pg_close_db(struct db *db)
     dealloc_forget(c);
     free(c->dealloc);
     buf_release(&c->copy);
+    free(c->target);
     free(c);
     db->handle = NULL;
+}
+
+struct db *db_pg_open_again(struct db *db, int flags, struct ok_err *err)
+{
+    if (db_engine_of(db) != DB_ENGINE_POSTGRES || !conn(db)) {
+        ok_err_set(err, OK_ERR_INTERNAL, "not a PostgreSQL connection");
+        return NULL;
+    }
+    return db_open(conn(db)->target, flags, err);
 }
 
 /* Rows changed, from the command tag, for INSERT/UPDATE/DELETE/MERGE only (like SQLite, a

@@ -45,6 +45,11 @@ typedef int (*db_pg_row_fn)(void *ctx, int nfields, char **fields, const size_t 
 int db_pg_copy_out(struct db *db, const char *copy_sql, db_pg_row_fn fn, void *ctx,
                    struct ok_err *err);
 
+/* Opens another connection to the database of db, with the same URL (db->target has its
+ * password hidden), e.g. a second reader. Returns it (caller frees with db_close) or NULL with
+ * err filled. */
+struct db *db_pg_open_again(struct db *db, int flags, struct ok_err *err);
+
 /* Every PostgreSQL connection opened (or reopened) after this call sets the session variable
  * okaeri.origin to origin, so that triggers can tell which okaeri process wrote (see
  * store/changes.h). Call once at start, before other threads open connections. */

@@ -85,6 +85,45 @@ static int customer_row(struct db_stmt *st, const struct history_sink *s, struct
     return s->customer(s->ctx, &c, err);
 }
 
+#define SQL_CUSTOMERS                                                                              \
+    "SELECT id, created_at, owner_id, COALESCE(source, ''), referred_by, cause_id FROM customers " \
+    "ORDER BY id"
+
+/* A decimal integer as PostgreSQL prints it (optional minus, digits). */
+static int64_t parse_i64(const char *s, size_t n)
+{
+    uint64_t v = 0;
+    size_t i = n && s[0] == '-';
+    for (; i < n; i++)
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    return n && s[0] == '-' ? -(int64_t)v : (int64_t)v;
+}
+
+/* PostgreSQL: the customers as a COPY stream (see lines_read_copy). */
+static int copy_customer(void *ctx, int nfields, char **f, const size_t *len, struct ok_err *err)
+{
+    const struct history_sink *s = ctx;
+    struct history_customer c;
+    if (nfields != 6 || !f[0] || !f[1] || !f[3])
+        return ok_err_set(err, OK_ERR_DB, "unexpected customer row from the database");
+    c.id = parse_i64(f[0], len[0]);
+    if (len[1] < 10 || date_parse_iso(f[1], 10, &c.created_day) < 0)
+        c.created_day = HISTORY_NO_DAY;
+    c.owner_id = f[2] ? parse_i64(f[2], len[2]) : 0;
+    c.source = f[3];
+    c.referred_by = f[4] ? parse_i64(f[4], len[4]) : 0;
+    c.cause_id = f[5] ? parse_i64(f[5], len[5]) : 0;
+    return s->customer(s->ctx, &c, err);
+}
+
+static int customers_scan(struct db *db, const struct history_sink *sink, struct ok_err *err)
+{
+    if (db_engine_of(db) == DB_ENGINE_POSTGRES)
+        return db_pg_copy_out(db, "COPY (" SQL_CUSTOMERS ") TO STDOUT", copy_customer,
+                              (void *)sink, err);
+    return scan(db, SQL_CUSTOMERS, customer_row, sink, err);
+}
+
 static int deal_row(struct db_stmt *st, const struct history_sink *s, struct ok_err *err)
 {
     struct history_deal d;
@@ -186,16 +225,6 @@ struct copy_lines {
     char last[10];
     int32_t last_day;
 };
-
-/* A decimal integer as PostgreSQL prints it (optional minus, digits). */
-static int64_t parse_i64(const char *s, size_t n)
-{
-    uint64_t v = 0;
-    size_t i = n && s[0] == '-';
-    for (; i < n; i++)
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    return n && s[0] == '-' ? -(int64_t)v : (int64_t)v;
-}
 
 static int copy_line(void *ctx, int nfields, char **f, const size_t *len, struct ok_err *err)
 {
@@ -422,8 +451,15 @@ static struct db *twin_open_pg(struct db *db, int64_t *lo, int64_t *hi)
                                     &ignored),
                    *set = NULL;
     char sql[160];
-    int ok = 0;
-    if (!st || db_step(st, &ignored) != DB_ROW || db_column_is_null(st, 1))
+    int ok = 0, rc = st ? db_step(st, &ignored) : -1;
+    if (rc < 0) {
+        /* No snapshot to share (a server that cannot export one): the failed statement ended
+         * the transaction, which had read nothing yet; one reader in a new one. */
+        db_stmt_free(&st);
+        db_exec(db, "ROLLBACK; BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", &ignored);
+        return NULL;
+    }
+    if (rc != DB_ROW || db_column_is_null(st, 1))
         goto out;
     *lo = db_column_i64(st, 1);
     *hi = db_column_i64(st, 2);
@@ -432,7 +468,7 @@ static struct db *twin_open_pg(struct db *db, int64_t *lo, int64_t *hi)
     snprintf(sql, sizeof(sql),
              "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT '%s'",
              db_column_text(st, 0));
-    twin = db_open(db->target, DB_OPEN_READONLY, &ignored);
+    twin = db_pg_open_again(db, DB_OPEN_READONLY, &ignored);
     if (!twin)
         goto out;
     set = db_prepare(twin, "SELECT set_config('search_path', ?, false)", &ignored);
@@ -523,11 +559,7 @@ int store_history_scan(struct db *db, const struct history_sink *sink, struct ok
         back.r = (struct line_reader){.db = twin, .sink = sink, .stop = &chunks.stop};
         started = pthread_create(&th, NULL, back_thread, &back) == 0;
     }
-    if (sink->customer &&
-        scan(db,
-             "SELECT id, created_at, owner_id, COALESCE(source, ''), referred_by, cause_id "
-             "FROM customers ORDER BY id",
-             customer_row, sink, err) < 0)
+    if (sink->customer && customers_scan(db, sink, err) < 0)
         goto out;
     if (!sink->lines && sink->line && scan(db, SQL_LINES, line_row, sink, err) < 0)
         goto out;

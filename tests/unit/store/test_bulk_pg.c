@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,12 +325,33 @@ struct scan_sums {
     int64_t part_lines[HISTORY_LINE_PARTS];
     int64_t last_amount_seen[HISTORY_LINE_PARTS]; /* order within a part: ids ascending */
     int out_of_order;
+    pthread_t threads[2];
+    int nthreads; /* distinct threads that delivered lines (at most 2 counted) */
+    pthread_mutex_t mu;
+    int64_t customers, customer_ids, created_days, odd_customers;
 };
+
+static int on_customer(void *ctx, const struct history_customer *c, struct ok_err *err)
+{
+    struct scan_sums *s = ctx;
+    s->customers++;
+    s->customer_ids += c->id;
+    s->created_days += c->created_day;
+    if (c->owner_id || c->referred_by || c->cause_id || strcmp(c->source, "") != 0)
+        s->odd_customers++;
+    return 0;
+}
 
 static int on_lines(void *ctx, unsigned part, const struct history_line *l, size_t n,
                     struct ok_err *err)
 {
     struct scan_sums *s = ctx;
+    pthread_t self = pthread_self();
+    pthread_mutex_lock(&s->mu);
+    if (!(s->nthreads > 0 && pthread_equal(s->threads[0], self)) &&
+        !(s->nthreads > 1 && pthread_equal(s->threads[1], self)) && s->nthreads < 2)
+        s->threads[s->nthreads++] = self;
+    pthread_mutex_unlock(&s->mu);
     for (size_t i = 0; i < n; i++) {
         __atomic_add_fetch(&s->lines, 1, __ATOMIC_RELAXED);
         __atomic_add_fetch(&s->amount, l[i].amount, __ATOMIC_RELAXED);
@@ -349,8 +371,8 @@ static void test_history_two_readers(void **state)
 {
     NEED_PG();
     struct ok_err err;
-    struct scan_sums one = {0}, two = {0};
-    struct history_sink sink = {.lines = on_lines};
+    struct scan_sums one = {.mu = PTHREAD_MUTEX_INITIALIZER}, two = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    struct history_sink sink = {.lines = on_lines, .customer = on_customer};
     if (load(f->db, 20000, 0, &err) < 0)
         fail_msg("load: %s", err.message);
     store_history_set_readers(1);
@@ -362,6 +384,8 @@ static void test_history_two_readers(void **state)
     if (store_history_scan(f->db, &sink, &err) < 0)
         fail_msg("scan: %s", err.message);
     store_history_set_readers(0);
+    assert_int_equal(one.nthreads, 1);
+    assert_int_equal(two.nthreads, 2); /* the second connection did read */
     assert_int_equal(one.lines, 60000);
     assert_int_equal(two.lines, 60000);
     assert_int_equal(one.amount, 20000 * (100 + 101 - 5));
@@ -369,6 +393,11 @@ static void test_history_two_readers(void **state)
     assert_int_equal(two.days, one.days);
     assert_int_equal(two.products, one.products);
     assert_int_equal(two.keys, one.keys);
+    assert_int_equal(one.customers, 20000);
+    assert_int_equal(two.customers, 20000);
+    assert_int_equal(one.customer_ids, 20000LL * 20001 / 2);
+    assert_int_equal(one.odd_customers, 0);
+    assert_int_equal(two.created_days, one.created_days);
     assert_int_equal(one.out_of_order, 0);
     assert_int_equal(two.out_of_order, 0);
     for (int p = 0; p < HISTORY_LINE_PARTS; p++) {
@@ -378,9 +407,13 @@ static void test_history_two_readers(void **state)
     /* The day of a line: 19000 + i % 300 + k for customer i, line k. */
     {
         int64_t days = 0;
-        for (int i = 0; i < 20000; i++)
+        int64_t created = 0;
+        for (int i = 0; i < 20000; i++) {
             days += 3 * (19000 + i % 300) + 3;
+            created += 19000 + i % 300;
+        }
         assert_int_equal(one.days, days);
+        assert_int_equal(one.created_days, created);
     }
 }
 
