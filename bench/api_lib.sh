@@ -11,8 +11,10 @@ api_nginx_pid=
 # Stops every server and nginx started through this file, then removes $tmp.
 api_cleanup() {
     local pid
+    # `|| true`: under set -e a failing wait (a process that died on its own) would end the
+    # cleanup before the rest is stopped and $tmp removed
     for pid in "${api_pids[@]}" $api_nginx_pid; do
-        kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+        kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
     done
     rm -rf "$tmp"
 }
@@ -207,8 +209,9 @@ EOF
 
 # api_nginx_stop: stops the nginx started by api_nginx.
 api_nginx_stop() {
-    [ -n "$api_nginx_pid" ] && kill -TERM "$api_nginx_pid" 2>/dev/null &&
-        wait "$api_nginx_pid" 2>/dev/null
+    if [ -n "$api_nginx_pid" ]; then
+        kill -TERM "$api_nginx_pid" 2>/dev/null && wait "$api_nginx_pid" 2>/dev/null || true
+    fi
     api_nginx_pid=
 }
 
