@@ -381,11 +381,16 @@ static int can_split(struct db *db)
            strncmp(t, "file:", 5) != 0 && stat(t, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
+/* The rowid range of the orders. Two subqueries, not "min(id), max(id)": SQLite answers a lone
+ * min() or max() from the end of the rowid B-tree, but both in one SELECT by scanning the whole
+ * table (about a second for 10 M lines, before the second reader could start). */
+#define SQL_ORDERS_RANGE "SELECT (SELECT min(id) FROM orders), (SELECT max(id) FROM orders)"
+
 /* The rowid range of the orders, when there are enough rows for the chunks; 1 or 0. */
 static int orders_range(struct db *db, int64_t *lo, int64_t *hi)
 {
     struct ok_err ignored;
-    struct db_stmt *st = db_prepare(db, "SELECT min(id), max(id) FROM orders", &ignored);
+    struct db_stmt *st = db_prepare(db, SQL_ORDERS_RANGE, &ignored);
     int ok = 0;
     if (st && db_step(st, &ignored) == DB_ROW && !db_column_is_null(st, 0)) {
         *lo = db_column_i64(st, 0);
@@ -416,7 +421,7 @@ static struct db *twin_open(struct db *db, int64_t *lo, int64_t *hi)
     if (db_query_i64(twin, "PRAGMA data_version", &v1, &ignored) < 0)
         goto out;
     /* db's read transaction starts here. */
-    st = db_prepare(db, "SELECT min(id), max(id) FROM orders", &ignored);
+    st = db_prepare(db, SQL_ORDERS_RANGE, &ignored);
     if (!st || db_step(st, &ignored) != DB_ROW || db_column_is_null(st, 0))
         goto out;
     *lo = db_column_i64(st, 0);
