@@ -646,7 +646,7 @@ void h_automation_run(struct http_req *r)
         http_fail(r, &err);
         return;
     }
-    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    snap_holder_changed(&r->srv->snap, snap_keep, NULL); /* nothing the snapshot holds */
     date_format_iso(res.as_of, day);
     date_format_iso(res.since, since);
     buf_printf(&r->out,

@@ -163,8 +163,8 @@ void h_tasks_complete(struct http_req *r)
         http_fail(r, &err);
         return;
     }
-    /* a contact (activity) was recorded: the KPIs that count contacts reload */
-    snap_holder_changed(&r->srv->snap, NULL, NULL);
+    /* a task and a contact (activity) changed, neither in the snapshot: a new version only */
+    snap_holder_changed(&r->srv->snap, snap_keep, NULL);
     buf_printf(&r->out, "{\"activity_id\":%lld,\"task\":", (long long)act);
     {
         struct task t;

@@ -371,8 +371,9 @@ static void automation_pass(struct server *s, struct db *db, struct held_populat
                  "failed",
                  (long long)res.enrolled, (long long)res.exited, (long long)res.tasks,
                  (long long)res.emails_sent, (long long)res.emails_failed);
-        /* consent, enrollments and contacts changed: reports reload before they next run */
-        snap_holder_changed(&s->st.snap, NULL, NULL);
+        /* enrollments, tasks, contacts and e-mails changed, none of them in the snapshot: a
+         * new version (cached reports recompute), no reload */
+        snap_holder_changed(&s->st.snap, snap_keep, NULL);
     }
     if (res.mail_error[0])
         log_error("automation: e-mail: %s", res.mail_error);

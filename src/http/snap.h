@@ -80,6 +80,11 @@ uint64_t snap_holder_version(struct snap_holder *h);
 void snap_holder_changed(struct snap_holder *h, int (*fn)(struct snapshot *s, void *ctx),
                          void *ctx);
 
+/* For snap_holder_changed, after a write to nothing the snapshot holds (tasks, contacts,
+ * e-mails, enrollments, consent): the snapshot is kept as it is and only its version moves on,
+ * so reports cached for the old version are computed again, without a reload. Returns 0. */
+int snap_keep(struct snapshot *s, void *ctx);
+
 /* Calls fn(a, ctx) with the analytics of s as of as_of; s must have been acquired from h and
  * not yet ended. They are computed on the first call after the snapshot changed (or for another
  * day) and reused after that, so a page of 50 customers costs 50 lookups. fn runs under a
