@@ -148,10 +148,9 @@ static void kpi_row(struct kpi_rows *k, const char *name, enum kpi_unit unit, do
 
 struct table *report_kpis(const struct ledger *l, const struct report_opts *o, int32_t from,
                           int32_t to, const struct kpi_goal *goals, size_t ngoals,
-                          const struct analytics_view *at_to, struct ok_err *err)
+                          struct ok_err *err)
 {
-    struct analytics_view vf, own_vt;
-    const struct analytics_view *vtp = at_to;
+    struct analytics_view vf, vt;
     if (period_check(o, from, to, "kpis", err) < 0)
         return NULL;
     for (size_t g = 0; g < ngoals; g++)
@@ -162,14 +161,10 @@ struct table *report_kpis(const struct ledger *l, const struct report_opts *o, i
         }
     if (analytics_view_compute_ex(&vf, l, o->settings, from - 1, o->p_alive, 1, err) < 0)
         return NULL;
-    if (!vtp) {
-        if (analytics_view_compute_ex(&own_vt, l, o->settings, to, o->p_alive, 1, err) < 0) {
-            analytics_view_release(&vf);
-            return NULL;
-        }
-        vtp = &own_vt;
+    if (analytics_view_compute_ex(&vt, l, o->settings, to, o->p_alive, 1, err) < 0) {
+        analytics_view_release(&vf);
+        return NULL;
     }
-    const struct analytics_view vt = *vtp;
     int64_t rev_new = 0, rev_exist = 0, buying = 0, newc = 0, repeaters = 0;
     int64_t active_from = 0, churned = 0, referred_new = 0;
     for (uint32_t c = 0; c < l->ncust; c++) {
@@ -312,8 +307,7 @@ struct table *report_kpis(const struct ledger *l, const struct report_opts *o, i
                                goals[g].kpi ? goals[g].kpi : "");
         }
     analytics_view_release(&vf);
-    if (!at_to)
-        analytics_view_release(&own_vt);
+    analytics_view_release(&vt);
     return k.t;
 }
 

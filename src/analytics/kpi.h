@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include "analytics/report.h"
-#include "analytics/view.h"
 
 /* A target for a KPI row (kpi name as in the report, target in the row's unit: money in minor
  * units, ratios as 0..1). */
@@ -21,12 +20,10 @@ struct kpi_goal {
     double target;
 };
 
-/* All headline KPIs, one per row (kpi, unit, count, money, ratio, value, target, progress).
- * at_to: NULL, or a view of l as of `to` computed with o's settings and P(alive) (e.g. one a
- * server already keeps for today), which then is not computed again; borrowed. */
+/* All headline KPIs, one per row (kpi, unit, count, money, ratio, value, target, progress). */
 struct table *report_kpis(const struct ledger *l, const struct report_opts *o, int32_t from,
                           int32_t to, const struct kpi_goal *goals, size_t ngoals,
-                          const struct analytics_view *at_to, struct ok_err *err);
+                          struct ok_err *err);
 /* Referrals in the period by trigger, by the referrer's stage and RFM segment on `to`. */
 struct table *report_referrals(const struct ledger *l, const struct report_opts *o, int32_t from,
                                int32_t to, struct ok_err *err);

@@ -127,54 +127,23 @@ static int summary_from_shared(const struct snap_analytics *a, void *ctx)
     return 0;
 }
 
-/* The KPIs up to today (the dashboard's) with the shared view as their view of `to`: they need
- * a second one, as of the day before the period, all the same. Runs the registry's report
- * under the analytics mutex. */
-struct shared_report {
-    struct db *db;
-    const struct snapshot *snap;
-    const struct report_def *def;
-    struct report_params *p;
-    struct ok_err *err;
-    struct table *t;
-};
-
-static int report_with_shared_view(const struct snap_analytics *a, void *ctx)
-{
-    struct shared_report *s = ctx;
-    s->p->view_as_of = &a->view;
-    s->t = service_report_run(s->db, s->snap, s->def, s->p, s->err);
-    s->p->view_as_of = NULL;
-    return 0;
-}
-
 /* The report from the shared analytics when it is the same table the registry would compute:
- * the summary with no parameter but as_of, and the KPIs of a period ending on as_of, as of the
- * snapshot's today (the day the shared view is kept for). NULL with *handled 0 otherwise. */
+ * the summary with no parameter but as_of, as of the snapshot's today (the day the shared view
+ * is kept for). NULL with *handled 0 otherwise. */
 static struct table *report_shared(struct http_req *r, const struct snapshot *snap,
-                                   const struct report_def *def, struct report_params *p,
+                                   const struct report_def *def, const struct report_params *p,
                                    int *handled, struct ok_err *err)
 {
+    struct shared_summary s = {snap->money_decimals, NULL};
     *handled = 0;
-    if (p->state || p->as_of != snapshot_today(snap))
+    if (strcmp(def->name, "summary") != 0 || p->has_from || p->has_to || p->state ||
+        p->as_of != snapshot_today(snap))
         return NULL;
-    if (!strcmp(def->name, "summary") && !p->has_from && !p->has_to) {
-        struct shared_summary s = {snap->money_decimals, NULL};
-        *handled = 1;
-        if (snap_holder_analytics(&r->srv->snap, r->db, snap, p->as_of, summary_from_shared, &s,
-                                  err) < 0)
-            return NULL;
-        return s.t;
-    }
-    if (!strcmp(def->name, "kpis") && (!p->has_to || p->to == p->as_of)) {
-        struct shared_report s = {r->db, snap, def, p, err, NULL};
-        *handled = 1;
-        if (snap_holder_analytics(&r->srv->snap, r->db, snap, p->as_of, report_with_shared_view, &s,
-                                  err) < 0)
-            return NULL;
-        return s.t;
-    }
-    return NULL;
+    *handled = 1;
+    if (snap_holder_analytics(&r->srv->snap, r->db, snap, p->as_of, summary_from_shared, &s, err) <
+        0)
+        return NULL;
+    return s.t;
 }
 
 void h_reports_get(struct http_req *r)

@@ -88,10 +88,7 @@ int snap_keep(struct snapshot *s, void *ctx);
 /* Calls fn(a, ctx) with the analytics of s as of as_of; s must have been acquired from h and
  * not yet ended. They are computed on the first call after the snapshot changed (or for another
  * day) and reused after that, so a page of 50 customers costs 50 lookups. fn runs under a
- * mutex that every other user of the analytics waits for: it should copy what it needs and
- * return (the KPIs, which compute one more view in it, hold it longest: ~0.3 s on a million
- * customers, time the same request would otherwise take from those on the CPU). Returns fn's
- * result (0 / -1), or -1 with err
+ * mutex: it should copy what it needs and return. Returns fn's result (0 / -1), or -1 with err
  * when the analytics cannot be computed. */
 int snap_holder_analytics(struct snap_holder *h, struct db *db, const struct snapshot *s,
                           int32_t as_of, int (*fn)(const struct snap_analytics *a, void *ctx),

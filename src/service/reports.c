@@ -61,8 +61,7 @@ static struct table *build_kpis(const struct report_call *c, struct ok_err *err)
     q.to = to;
     q.limit = 1000;
     if (store_goal_list(c->db, &q, collect_goal, &gl, err) == 0)
-        t = report_kpis(c->snap->ledger, OPTS(c->opts), c->p->from, c->p->to, gl.goals, gl.n,
-                        c->p->to == c->p->as_of ? c->p->view_as_of : NULL, err);
+        t = report_kpis(c->snap->ledger, OPTS(c->opts), c->p->from, c->p->to, gl.goals, gl.n, err);
     for (i = 0; i < gl.n; i++)
         free(gl.names[i]);
     free(gl.names);

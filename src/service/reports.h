@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "analytics/view.h"
 #include "core/err.h"
 #include "core/table.h"
 #include "db/db.h"
@@ -42,10 +41,6 @@ struct report_params {
     int has_from, has_to;
     const char *state; /* "active", "sleeping" … or NULL */
     struct report_plan_inputs plan;
-    /* Optional: the view of the snapshot as of as_of, with its settings and P(alive) (the one a
-     * server shares between requests); reports that need that view use it instead of computing
-     * their own. Borrowed; NULL: computed when needed. */
-    const struct analytics_view *view_as_of;
 };
 
 /* Sets every planning input to "not given". */
