@@ -1094,8 +1094,13 @@ static int copy_split(char *row, size_t len, char **fields, size_t *lens, int ma
                     w = NULL;
                     break;
                 }
-                c = e == 't' ? '\t' : e == 'n' ? '\n' : e == 'r' ? '\r' : e == 'b' ? '\b'
-                    : e == 'f' ? '\f' : e == 'v' ? '\v' : e;
+                c = e == 't'   ? '\t'
+                    : e == 'n' ? '\n'
+                    : e == 'r' ? '\r'
+                    : e == 'b' ? '\b'
+                    : e == 'f' ? '\f'
+                    : e == 'v' ? '\v'
+                               : e;
             }
             *w++ = c;
         }

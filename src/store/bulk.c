@@ -451,7 +451,8 @@ static int copy_open(struct bulk *b, enum table_id id, struct ok_err *err)
     const struct table_def *def = &table_defs[id];
     char sql[512];
     snprintf(sql, sizeof(sql), "COPY %s(%s%s) FROM STDIN%s", def->name, def->columns,
-             def->created_literal ? ", created_at" : "", b->tables[id].freeze ? " WITH (FREEZE)" : "");
+             def->created_literal ? ", created_at" : "",
+             b->tables[id].freeze ? " WITH (FREEZE)" : "");
     if (db_pg_copy_begin(b->db, sql, err) < 0) {
         ok_err_prefix(err, "bulk load of %s", def->name);
         return -1;

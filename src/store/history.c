@@ -119,8 +119,8 @@ static int copy_customer(void *ctx, int nfields, char **f, const size_t *len, st
 static int customers_scan(struct db *db, const struct history_sink *sink, struct ok_err *err)
 {
     if (db_engine_of(db) == DB_ENGINE_POSTGRES)
-        return db_pg_copy_out(db, "COPY (" SQL_CUSTOMERS ") TO STDOUT", copy_customer,
-                              (void *)sink, err);
+        return db_pg_copy_out(db, "COPY (" SQL_CUSTOMERS ") TO STDOUT", copy_customer, (void *)sink,
+                              err);
     return scan(db, SQL_CUSTOMERS, customer_row, sink, err);
 }
 

@@ -312,8 +312,8 @@ static void test_copy_out(void **state)
     exec_ok(f->db, "INSERT INTO t SELECT g, 'x' FROM generate_series(6, 300000) g");
     memset(&r, 0, sizeof(r));
     r.stop_at = 10;
-    assert_int_equal(db_pg_copy_out(f->db, "COPY (SELECT id, v FROM t) TO STDOUT", on_row, &r, &err),
-                     -1);
+    assert_int_equal(
+        db_pg_copy_out(f->db, "COPY (SELECT id, v FROM t) TO STDOUT", on_row, &r, &err), -1);
     assert_string_equal(err.message, "enough");
     assert_int_equal(r.n, 10);
     assert_int_equal(query_i64(f->db, "SELECT count(*) FROM t"), 300000);
@@ -371,7 +371,8 @@ static void test_history_two_readers(void **state)
 {
     NEED_PG();
     struct ok_err err;
-    struct scan_sums one = {.mu = PTHREAD_MUTEX_INITIALIZER}, two = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    struct scan_sums one = {.mu = PTHREAD_MUTEX_INITIALIZER},
+                     two = {.mu = PTHREAD_MUTEX_INITIALIZER};
     struct history_sink sink = {.lines = on_lines, .customer = on_customer};
     if (load(f->db, 20000, 0, &err) < 0)
         fail_msg("load: %s", err.message);
