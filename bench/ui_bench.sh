@@ -73,6 +73,7 @@ export OKAERI_SERVER_HZ
 # One server per run, so that every run's first dashboard meets a server that has computed
 # nothing (the cost after a start or any change of the data), not the previous run's cache.
 start_server() {
+    : >"$tmp/serve.out" # exists before the loop below reads it, whenever the child opens it
     OKAERI_AUTOMATE_INTERVAL=${UI_BENCH_AUTOMATE:-off} OKAERI_LOG=warn \
         "$okaeri" --db "$db" serve --listen 127.0.0.1:0 ${UI_BENCH_THREADS:+--threads "$UI_BENCH_THREADS"} >"$tmp/serve.out" 2>"$tmp/serve.err" &
     pid=$!

@@ -4,6 +4,7 @@
 #include "analytics/kpi.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,51 @@ static void kpi_row(struct kpi_rows *k, const char *name, enum kpi_unit unit, do
     }
 }
 
+/* One of the KPIs' two views, computed in a thread of its own (they are independent, and each
+ * takes a pass over every order line). */
+struct view_job {
+    struct analytics_view *v;
+    const struct ledger *l;
+    const struct report_opts *o;
+    int32_t as_of;
+    int rc;
+    struct ok_err err;
+};
+
+static void *view_job_run(void *arg)
+{
+    struct view_job *j = arg;
+    j->rc =
+        analytics_view_compute_ex(j->v, j->l, j->o->settings, j->as_of, j->o->p_alive, 1, &j->err);
+    return NULL;
+}
+
+/* The views of l as of `from` and `to` at once, in two threads (one when no thread can be made);
+ * on failure neither is left allocated. */
+static int views_pair(const struct ledger *l, const struct report_opts *o, int32_t from, int32_t to,
+                      struct analytics_view *vf, struct analytics_view *vt, struct ok_err *err)
+{
+    struct view_job job = {vf, l, o, from, 0, {0}};
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, view_job_run, &job) == 0;
+    int rc_to;
+    if (!threaded)
+        view_job_run(&job);
+    rc_to = analytics_view_compute_ex(vt, l, o->settings, to, o->p_alive, 1, err);
+    if (threaded)
+        pthread_join(th, NULL);
+    if (job.rc < 0 || rc_to < 0) {
+        if (job.rc == 0)
+            analytics_view_release(vf);
+        if (rc_to == 0)
+            analytics_view_release(vt);
+        if (job.rc < 0)
+            *err = job.err;
+        return -1;
+    }
+    return 0;
+}
+
 struct table *report_kpis(const struct ledger *l, const struct report_opts *o, int32_t from,
                           int32_t to, const struct kpi_goal *goals, size_t ngoals,
                           struct ok_err *err)
@@ -159,12 +205,8 @@ struct table *report_kpis(const struct ledger *l, const struct report_opts *o, i
                        goals[g].kpi ? goals[g].kpi : "?");
             return NULL;
         }
-    if (analytics_view_compute_ex(&vf, l, o->settings, from - 1, o->p_alive, 1, err) < 0)
+    if (views_pair(l, o, from - 1, to, &vf, &vt, err) < 0)
         return NULL;
-    if (analytics_view_compute_ex(&vt, l, o->settings, to, o->p_alive, 1, err) < 0) {
-        analytics_view_release(&vf);
-        return NULL;
-    }
     int64_t rev_new = 0, rev_exist = 0, buying = 0, newc = 0, repeaters = 0;
     int64_t active_from = 0, churned = 0, referred_new = 0;
     for (uint32_t c = 0; c < l->ncust; c++) {

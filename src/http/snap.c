@@ -182,3 +182,30 @@ int snap_keep(struct snapshot *s, void *ctx)
     (void)ctx;
     return 0;
 }
+
+uint64_t snap_holder_writes(struct snap_holder *h)
+{
+    uint64_t g;
+    pthread_mutex_lock(&h->gen_mu);
+    g = h->gen;
+    pthread_mutex_unlock(&h->gen_mu);
+    return g;
+}
+
+static int analytics_ready(const struct snap_analytics *a, void *ctx)
+{
+    (void)a;
+    (void)ctx;
+    return 0;
+}
+
+int snap_holder_warm(struct snap_holder *h, struct db *db, struct ok_err *err)
+{
+    const struct snapshot *s = snap_holder_acquire(h, db, err);
+    int rc;
+    if (!s)
+        return -1;
+    rc = snap_holder_analytics(h, db, s, snapshot_today(s), analytics_ready, NULL, err);
+    snap_holder_end(h);
+    return rc;
+}

@@ -85,6 +85,15 @@ void snap_holder_changed(struct snap_holder *h, int (*fn)(struct snapshot *s, vo
  * so reports cached for the old version are computed again, without a reload. Returns 0. */
 int snap_keep(struct snapshot *s, void *ctx);
 
+/* How many analytics writes this process has announced (snap_holder_changed) so far: a number
+ * that stops moving when the writes do. */
+uint64_t snap_holder_writes(struct snap_holder *h);
+
+/* Brings the snapshot up to date (reloading it if a write made it stale) and computes its shared
+ * analytics as of today, so that the next request finds them ready; what the server's warming
+ * thread runs once the writes have stopped for a moment. 0, or -1 with err. */
+int snap_holder_warm(struct snap_holder *h, struct db *db, struct ok_err *err);
+
 /* Calls fn(a, ctx) with the analytics of s as of as_of; s must have been acquired from h and
  * not yet ended. They are computed on the first call after the snapshot changed (or for another
  * day) and reused after that, so a page of 50 customers costs 50 lookups. fn runs under a
