@@ -19,68 +19,27 @@
 
 #include "db/db.h"
 #include "db/db_postgres.h"
-
-struct fixture {
-    struct db *db;
-    char schema[64];
-};
-
-static void exec_ok(struct db *db, const char *sql)
-{
-    struct ok_err err;
-    if (db_exec(db, sql, &err) < 0)
-        fail_msg("%s: %s", sql, err.message);
-}
-
-static int64_t query_i64(struct db *db, const char *sql)
-{
-    struct ok_err err;
-    int64_t v = -1;
-    if (db_query_i64(db, sql, &v, &err) != 1)
-        fail_msg("%s: %s", sql, err.message);
-    return v;
-}
+#include "pg_test.h"
 
 static int setup(void **state)
 {
-    const char *url = getenv("OKAERI_TEST_PG_URL");
-    struct fixture *f;
-    struct ok_err err;
-    char sql[320];
-    if (!url || !*url)
-        return 0;
-    f = calloc(1, sizeof(*f));
-    f->db = db_open(url, 0, &err);
-    if (!f->db)
-        fail_msg("cannot connect: %s", err.message);
-    snprintf(f->schema, sizeof(f->schema), "okaeri_stream_%ld", (long)getpid());
-    snprintf(sql, sizeof(sql),
-             "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s; SET search_path = %s", f->schema,
-             f->schema, f->schema);
-    exec_ok(f->db, sql);
-    exec_ok(f->db, "CREATE TABLE t(id bigint PRIMARY KEY, v text)");
-    exec_ok(f->db, "INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, 25003) g");
+    struct pg_test *f = pg_test_open("okaeri_stream");
+    if (f) {
+        pg_exec_ok(f->db, "CREATE TABLE t(id bigint PRIMARY KEY, v text)");
+        pg_exec_ok(f->db, "INSERT INTO t SELECT g, 'row ' || g FROM generate_series(1, 25003) g");
+    }
     *state = f;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    char sql[128];
-    if (!f)
-        return 0;
-    if (f->db->tx_depth > 0)
-        db_rollback(f->db);
-    snprintf(sql, sizeof(sql), "ROLLBACK; DROP SCHEMA IF EXISTS %s CASCADE", f->schema);
-    exec_ok(f->db, sql);
-    db_close(&f->db);
-    free(f);
+    pg_test_close(*state);
     return 0;
 }
 
 #define NEED_PG()                                                                                  \
-    struct fixture *f = *state;                                                                    \
+    struct pg_test *f = *state;                                                                    \
     if (!f)                                                                                        \
         skip();
 
@@ -89,7 +48,7 @@ static int64_t open_cursors(struct db *db)
 {
     /* db_query_i64 prepares a fresh statement, which itself streams inside a transaction: it
      * counts itself, hence the - 1. */
-    return query_i64(db, "SELECT count(*) FROM pg_cursors") - 1;
+    return pg_query_i64(db, "SELECT count(*) FROM pg_cursors") - 1;
 }
 
 static void test_stream_every_row_once(void **state)
@@ -155,9 +114,9 @@ static void test_stream_interleaved_writes(void **state)
     assert_int_equal(n, 25003);
     db_stmt_free(&st);
     db_stmt_free(&up);
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM t WHERE v = 'seen'"), 25);
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM t WHERE v = 'seen'"), 25);
     db_rollback(f->db);
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM t WHERE v = 'seen'"), 0);
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM t WHERE v = 'seen'"), 0);
 }
 
 /* Parameters quoted into the cursor's text keep their exact values. */
@@ -234,7 +193,7 @@ static void test_stream_outside_and_after_commit(void **state)
     assert_non_null(strstr(err.message, "does not exist"));
     db_stmt_free(&st);
     /* the connection is fine afterwards */
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM t"), 25003);
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM t"), 25003);
 }
 
 int main(void)

@@ -23,51 +23,18 @@
 #include "core/date.h"
 #include "db/db.h"
 #include "db/db_postgres.h"
+#include "pg_test.h"
 #include "db/migrate.h"
 #include "store/bulk.h"
 #include "store/history.h"
 #include "store/import_rows.h"
 
-struct fixture {
-    struct db *db;
-    char schema[64];
-};
-
-static void exec_ok(struct db *db, const char *sql)
-{
-    struct ok_err err;
-    if (db_exec(db, sql, &err) < 0)
-        fail_msg("%s: %s", sql, err.message);
-}
-
-static int64_t query_i64(struct db *db, const char *sql)
-{
-    struct ok_err err;
-    int64_t v = -1;
-    if (db_query_i64(db, sql, &v, &err) != 1)
-        fail_msg("%s: %s", sql, err.message);
-    return v;
-}
-
 static int setup(void **state)
 {
-    const char *url = getenv("OKAERI_TEST_PG_URL");
-    struct fixture *f;
+    struct pg_test *f = pg_test_open("okaeri_bulk");
     struct ok_err err;
-    char sql[320];
     int applied = 0;
-    if (!url || !*url)
-        return 0;
-    f = calloc(1, sizeof(*f));
-    f->db = db_open(url, 0, &err);
-    if (!f->db)
-        fail_msg("cannot connect: %s", err.message);
-    snprintf(f->schema, sizeof(f->schema), "okaeri_bulk_%ld", (long)getpid());
-    snprintf(sql, sizeof(sql),
-             "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s; SET search_path = %s", f->schema,
-             f->schema, f->schema);
-    exec_ok(f->db, sql);
-    if (migrate_apply(f->db, &applied, &err) < 0)
+    if (f && migrate_apply(f->db, &applied, &err) < 0)
         fail_msg("migrate: %s", err.message);
     *state = f;
     return 0;
@@ -75,19 +42,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    char sql[128];
-    if (!f)
-        return 0;
-    snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE", f->schema);
-    exec_ok(f->db, sql);
-    db_close(&f->db);
-    free(f);
+    pg_test_close(*state);
     return 0;
 }
 
 #define NEED_PG()                                                                                  \
-    struct fixture *f = *state;                                                                    \
+    struct pg_test *f = *state;                                                                    \
     if (!f)                                                                                        \
         skip();
 
@@ -178,22 +138,23 @@ static void test_load_into_empty_tables(void **state)
     /* 20000 customers and 60000 lines: several COPY chunks per table through the sender. */
     if (load(f->db, 20000, 0, &err) < 0)
         fail_msg("load: %s", err.message);
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM customers"), 20000);
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM orders"), 60000);
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM orders WHERE product_id IS NULL"),
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM customers"), 20000);
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM orders"), 60000);
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM orders WHERE product_id IS NULL"),
                      20000);
-    assert_int_equal(query_i64(f->db, "SELECT sum(amount) FROM orders"), 20000 * (100 + 101 - 5));
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM customers WHERE name = "
-                                      "E'Back\\\\slash\\nname'"),
+    assert_int_equal(pg_query_i64(f->db, "SELECT sum(amount) FROM orders"),
+                     20000 * (100 + 101 - 5));
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM customers WHERE name = "
+                                         "E'Back\\\\slash\\nname'"),
                      20000);
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM products WHERE name = E'Tab\\there' "
-                                      "AND price IS NULL"),
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM products WHERE name = E'Tab\\there' "
+                                         "AND price IS NULL"),
                      1);
     after = schema_text(f->db);
     assert_string_equal(before, after); /* same keys, indexes and foreign keys, all validated */
     /* The identity moved past the loader's ids: a plain insert gets the next one. */
-    assert_int_equal(query_i64(f->db, "INSERT INTO customers(code, name) VALUES ('X', 'x') "
-                                      "RETURNING id"),
+    assert_int_equal(pg_query_i64(f->db, "INSERT INTO customers(code, name) VALUES ('X', 'x') "
+                                         "RETURNING id"),
                      20001);
     free(before);
     free(after);
@@ -208,8 +169,8 @@ static void test_broken_key_rolls_back(void **state)
      * it. */
     assert_int_equal(load(f->db, 5000, 1, &err), -1);
     assert_int_equal(err.code, OK_ERR_CONFLICT);
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM customers"), 0);
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM orders"), 0);
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM customers"), 0);
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM orders"), 0);
     after = schema_text(f->db);
     assert_string_equal(before, after);
     free(before);
@@ -227,14 +188,14 @@ static void test_second_load_keeps_constraints(void **state)
     /* Same order codes again: the kept UNIQUE (order_code, line_no) refuses them during COPY. */
     assert_int_equal(load_codes(f->db, 100, 0, "x", "", &err), -1);
     assert_int_equal(err.code, OK_ERR_CONFLICT);
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM orders"), 300);
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM customers"), 100);
-    exec_ok(f->db, "DELETE FROM orders");
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM orders"), 300);
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM customers"), 100);
+    pg_exec_ok(f->db, "DELETE FROM orders");
     if (load_codes(f->db, 100, 0, "y", "y", &err) < 0)
         fail_msg("second load: %s", err.message);
     /* Products and customers were not empty: their keys stayed; ids continue. */
-    assert_int_equal(query_i64(f->db, "SELECT max(id) FROM customers"), 200);
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM orders"), 300);
+    assert_int_equal(pg_query_i64(f->db, "SELECT max(id) FROM customers"), 200);
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM orders"), 300);
     {
         char *after = schema_text(f->db);
         assert_string_equal(before, after);
@@ -263,7 +224,7 @@ static void test_abort_rolls_back(void **state)
     }
     bulk_abort(&b);
     assert_null(b);
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM customers"), 0);
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM customers"), 0);
     after = schema_text(f->db);
     assert_string_equal(before, after);
     free(before);
@@ -297,9 +258,9 @@ static void test_copy_out(void **state)
     NEED_PG();
     struct ok_err err;
     struct rows_seen r = {0};
-    exec_ok(f->db, "CREATE TABLE t(id bigint, v text)");
-    exec_ok(f->db, "INSERT INTO t VALUES (1, E'a\\tb'), (2, E'back\\\\slash\\nnew\\rline'), "
-                   "(3, NULL), (4, '\\N'), (5, '')");
+    pg_exec_ok(f->db, "CREATE TABLE t(id bigint, v text)");
+    pg_exec_ok(f->db, "INSERT INTO t VALUES (1, E'a\\tb'), (2, E'back\\\\slash\\nnew\\rline'), "
+                      "(3, NULL), (4, '\\N'), (5, '')");
     if (db_pg_copy_out(f->db, "COPY (SELECT id, v FROM t ORDER BY id) TO STDOUT", on_row, &r,
                        &err) < 0)
         fail_msg("copy out: %s", err.message);
@@ -309,14 +270,14 @@ static void test_copy_out(void **state)
     assert_string_equal(r.text[1], "back\\slash\nnew\rline");
     assert_string_equal(r.text[3], "\\N"); /* the text, not NULL */
     /* Stopping early: the error comes back and the connection stays usable. */
-    exec_ok(f->db, "INSERT INTO t SELECT g, 'x' FROM generate_series(6, 300000) g");
+    pg_exec_ok(f->db, "INSERT INTO t SELECT g, 'x' FROM generate_series(6, 300000) g");
     memset(&r, 0, sizeof(r));
     r.stop_at = 10;
     assert_int_equal(
         db_pg_copy_out(f->db, "COPY (SELECT id, v FROM t) TO STDOUT", on_row, &r, &err), -1);
     assert_string_equal(err.message, "enough");
     assert_int_equal(r.n, 10);
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM t"), 300000);
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM t"), 300000);
 }
 
 /* Sums of what the scan delivers, per reader setting. */
@@ -458,8 +419,8 @@ static void test_import_into_empty_orders(void **state)
     struct ok_err err;
     int64_t c[3];
     char *before, *after;
-    exec_ok(f->db, "INSERT INTO customers(code, name) VALUES ('C1', 'one');"
-                   "INSERT INTO products(sku, name) VALUES ('P1', 'one')");
+    pg_exec_ok(f->db, "INSERT INTO customers(code, name) VALUES ('C1', 'one');"
+                      "INSERT INTO products(sku, name) VALUES ('P1', 'one')");
     before = schema_text(f->db);
     if (import_lines(f->db, 1001, c, &err) < 0)
         fail_msg("import: %s", err.message);
@@ -470,8 +431,8 @@ static void test_import_into_empty_orders(void **state)
     assert_string_equal(before, after); /* indexes and foreign keys back, validated */
     free(after);
     /* The return was linked to the latest earlier line of its product. */
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM orders WHERE quantity < 0 AND "
-                                      "original_code = 'I000499'"),
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM orders WHERE quantity < 0 AND "
+                                         "original_code = 'I000499'"),
                      1);
     /* Again: into a filled table nothing is dropped, and nothing changes. */
     if (import_lines(f->db, 1001, c, &err) < 0)
@@ -482,7 +443,7 @@ static void test_import_into_empty_orders(void **state)
     assert_string_equal(before, after);
     free(after);
     /* A line of a customer that does not exist fails at the end, and leaves nothing behind. */
-    exec_ok(f->db, "DELETE FROM orders");
+    pg_exec_ok(f->db, "DELETE FROM orders");
     {
         struct order_upsert *u;
         assert_int_equal(db_begin(f->db, &err), 0);
@@ -501,7 +462,7 @@ static void test_import_into_empty_orders(void **state)
         store_order_upsert_free(&u);
         db_rollback(f->db);
     }
-    assert_int_equal(query_i64(f->db, "SELECT count(*) FROM orders"), 0);
+    assert_int_equal(pg_query_i64(f->db, "SELECT count(*) FROM orders"), 0);
     after = schema_text(f->db);
     assert_string_equal(before, after);
     free(after);
